@@ -1,0 +1,97 @@
+// Shared e2e fixtures: one gateway (with fault injection on) and one site server per worker, reset
+// before each test; helpers to build pages with the pasted stub and to read what the gateway got.
+import { test as base, expect, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway } from '../../gateway/app.mjs';
+import { snippetTag } from '../../snippet/build.mjs';
+import { startSite, type Site } from './site';
+
+export interface Gw {
+  url: string;
+  events(): Promise<any[]>;
+  stats(): Promise<any>;
+  faults(f: Record<string, unknown>): Promise<void>;
+  /** Waits until at least `n` events were accepted (and returns them). */
+  waitFor(n: number, timeout?: number): Promise<any[]>;
+}
+
+export const KEY = 'dk_test_e2e';
+
+export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gateway: any; siteServer: Site }>({
+  gateway: [
+    async ({}, use) => {
+      const dir = mkdtempSync(join(tmpdir(), 'datafly-e2e-'));
+      const g = await createGateway({ port: 0, eventsFile: join(dir, 'events.ndjson'), faults: true, quiet: true });
+      await use(g);
+      await g.close();
+    },
+    { scope: 'worker' },
+  ],
+  siteServer: [
+    async ({}, use) => {
+      const s = await startSite();
+      await use(s);
+      await s.close();
+    },
+    { scope: 'worker' },
+  ],
+  gw: async ({ gateway }, use) => {
+    const url: string = gateway.url;
+    const j = async (path: string, init?: RequestInit) => (await fetch(url + path, init)).json();
+    await j('/debug/reset', { method: 'POST' });
+    const gw: Gw = {
+      url,
+      events: () => j('/debug/events'),
+      stats: () => j('/debug/stats'),
+      faults: async (f) => void (await j('/debug/faults', { method: 'POST', body: JSON.stringify(f) })),
+      async waitFor(n, timeout = 15000) {
+        const end = Date.now() + timeout;
+        let ev: any[] = [];
+        while (Date.now() < end) {
+          ev = await gw.events();
+          if (ev.length >= n) return ev;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`gateway got ${ev.length} events, expected ${n}: ${JSON.stringify(ev.map((e) => e.type + ':' + (e.event || e.name || '')))}`);
+      },
+    };
+    await use(gw);
+  },
+  site: async ({ siteServer }, use) => use(siteServer),
+  // Every page error and console error of the test's pages, asserted empty where it matters.
+  errors: async ({ context }, use) => {
+    const errors: string[] = [];
+    context.on('page', (p) => watch(p, errors));
+    await use(errors);
+  },
+});
+
+export function watch(p: Page, errors: string[]): void {
+  p.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+  p.on('console', (m) => m.type() == 'error' && errors.push('console: ' + m.text()));
+}
+
+/** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
+export async function stubPage(gw: Gw, o: { body?: string; head?: string; key?: string; global?: string; nonce?: string; endpoint?: string } = {}): Promise<string> {
+  const tag = await snippetTag({ src: gw.url + '/d.js', key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint });
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${tag}${o.head || ''}</head><body>${o.body || ''}</body></html>`;
+}
+
+/** Delays d.js by `ms` for this page (the CDN is slow; calls queue in the stub meanwhile). */
+export async function delayCollector(page: Page, ms: number): Promise<void> {
+  await page.route('**/d.js', async (route) => {
+    await new Promise((r) => setTimeout(r, ms));
+    await route.continue();
+  });
+}
+
+/** Resolves once the real collector (not the stub) is on the global. */
+export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
+  await page.waitForFunction((n) => typeof (window as any)[n]?.version == 'string', name);
+}
+
+export const byType = (events: any[], type: string) => events.filter((e) => e.type == type);
+
+export { expect };

@@ -1,0 +1,74 @@
+// Installs the collector on the page's global and replays what the stub queued.
+//
+// - Strict call order: queued calls replay first, in order, each with its own time and URL. Calls
+//   made while the replay runs (a getter or toJSON in a queued object that calls _df again) join
+//   the end of the same queue, so they keep their place.
+// - `ready` callbacks run once the replay is done; later ones run at once.
+// - Loading twice (two d.js, the stub plus a script tag, the npm package plus the stub) installs
+//   one collector: a global that is already a collector is returned as it is.
+import type { Options } from '../src/types';
+import { createCollector } from '../src/collector';
+import { LIBRARY } from '../src/event';
+import { isPlainObject } from '../src/sanitize';
+import { log } from '../src/log';
+
+/** [method, arguments, time, url]: what the stub queued for each call. */
+type Call = [string, ArrayLike<unknown>, number, string];
+
+const METHODS = 'page track identify group alias reset ready flush getAnonymousId user debug consent injectTag removeTag init'.split(' ');
+
+/** A real collector (not the stub's Proxy, whose every property is a function). */
+export const isCollector = (g: any): boolean => !!g && typeof g.version == 'string';
+
+export function install(w: any, base: Options): any {
+  const name = base.global || '_df';
+  const current = w[name];
+  if (isCollector(current)) return current;
+  const queued: Call[] = (current && Array.isArray(current.q) && current.q) || [];
+
+  // The stub may have queued init({...}) calls: their options apply before anything starts.
+  let opts: Options = { ...base };
+  for (const c of queued) if (c[0] == 'init' && isPlainObject(c[1][0])) opts = { ...opts, ...(c[1][0] as Partial<Options>) };
+
+  const c = createCollector(opts);
+  const backlog: Call[] = [];
+  const waiting: (() => void)[] = [];
+  let replaying = true;
+
+  const run = (f: unknown) => {
+    try {
+      (f as () => void)();
+    } catch (e) {
+      log.warn('ready callback threw: ' + e);
+    }
+  };
+
+  const exec = ([m, args, time, url]: Call): unknown => {
+    if (m == 'ready') return typeof args[0] == 'function' && (replaying ? waiting.push(args[0] as () => void) : run(args[0]));
+    if (m == 'init') return;
+    return c.call(m, args, time, url);
+  };
+
+  const api: any = { version: LIBRARY.version };
+  for (const m of METHODS) {
+    api[m] = function () {
+      const call: Call = [m, arguments, Date.now(), location.href];
+      // During the replay, every state-changing call waits its turn; getters answer at once.
+      if (replaying && !/^(get|user|flush)/.test(m)) return void backlog.push(call);
+      return exec(call);
+    };
+  }
+  w[name] = api;
+
+  // The automatic page view stands where the stub started: before anything it queued.
+  if (c.options.autoPage) {
+    const first = queued[0];
+    backlog.push(['page', [], first ? first[2] : Date.now(), first ? first[3] : location.href]);
+  }
+  for (const q of queued) backlog.push(q);
+  for (let i = 0; i < backlog.length; i++) exec(backlog[i]);
+  backlog.length = 0;
+  replaying = false;
+  waiting.forEach(run);
+  return api;
+}

@@ -1,0 +1,73 @@
+// Builds the shipped files:
+// - dist/d.js: the CDN collector, one self-contained IIFE (loader + core), minified.
+// - dist/index.mjs, dist/index.cjs, dist/index.d.ts: the npm package.
+// - dist/snippet.min.js: the stub for the README's example values (the size budget is measured on it).
+// TypeScript is stripped by esbuild (fast, no type checking: `npm run typecheck` does that).
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { transform } from 'esbuild';
+import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
+import { buildStub } from './snippet/build.mjs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+/** esbuild as a rollup plugin: resolve extensionless .ts imports and strip types. */
+const ts = () => ({
+  name: 'esbuild-ts',
+  async resolveId(id, importer) {
+    if (importer && id.startsWith('.') && !/\.\w+$/.test(id)) {
+      return this.resolve(id + '.ts', importer, { skipSelf: true });
+    }
+  },
+  async transform(code, id) {
+    if (!id.endsWith('.ts')) return;
+    const r = await transform(code, {
+      loader: 'ts',
+      target: 'es2019',
+      sourcefile: id,
+      sourcemap: true,
+      define: { __VERSION__: JSON.stringify(version) },
+    });
+    return { code: r.code, map: r.map };
+  },
+});
+
+const min = (extra = {}) =>
+  terser({
+    ecma: 2019,
+    module: extra.module,
+    compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+    mangle: { properties: { regex: /^_|_$/ } },
+    format: { comments: false },
+  });
+
+/** Writes dist/snippet.min.js once the bundle is done. */
+const stub = () => ({
+  name: 'stub',
+  async writeBundle() {
+    mkdirSync('dist', { recursive: true });
+    const code = await buildStub({ src: 'https://data.example.com/d.js', key: 'dk_live_abc123' });
+    writeFileSync('dist/snippet.min.js', code);
+  },
+});
+
+export default [
+  {
+    input: 'loader/index.ts',
+    output: { file: 'dist/d.js', format: 'iife', plugins: [min()] },
+    plugins: [ts(), stub()],
+  },
+  {
+    input: 'src/index.ts',
+    output: [
+      { file: 'dist/index.mjs', format: 'es', plugins: [min({ module: true })] },
+      { file: 'dist/index.cjs', format: 'cjs', exports: 'named', plugins: [min()] },
+    ],
+    plugins: [ts()],
+  },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/index.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.dts.json' })],
+  },
+];

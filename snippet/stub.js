@@ -1,0 +1,33 @@
+// The inline stub, as pasted into <head>. `snippet/build.mjs` fills in the UPPER_CASE values and
+// minifies it; anything the collector can do instead stays out of here.
+//
+// - A Proxy makes every method name callable before d.js has loaded, so the stub never needs a
+//   method list (and never changes when the API grows).
+// - Each call is queued with its time and page URL: replayed events keep when and where they happened.
+// - `q[q.length] = x` rather than push(): pages that break Array.prototype.push exist.
+// - The queue is capped (QUEUE_CAP) so a blocked CDN cannot grow the page's memory without bound.
+// - `then` is left undefined so that `await _df` or Promise.resolve(_df) does not hang.
+// - A second copy of the stub, or a stub pasted after d.js loaded, finds the global and does nothing.
+try {
+  (function (w, d, g, q, s) {
+    if (w[g]) return;
+    q = [];
+    w[g] = new Proxy({ q: q }, {
+      get: function (t, m) {
+        return t[m] || m != 'then' && function () {
+          q.length < QUEUE_CAP && (q[q.length] = [m, arguments, Date.now(), location.href]);
+        };
+      }
+    });
+    s = d.createElement('script');
+    s.src = SRC;
+    s.setAttribute('data-pipeline-key', KEY);
+    /* GLOBAL */ s.setAttribute('data-global', g);
+    /* ENDPOINT */ s.setAttribute('data-endpoint', ENDPOINT);
+    /* NONCE */ s.nonce = NONCE;
+    /* INTEGRITY */ s.integrity = INTEGRITY; s.crossOrigin = 'anonymous';
+    // Inserted scripts are async by default; d.head exists in every HTML document, also after
+    // DOMContentLoaded when a tag manager fires the tag.
+    d.head.appendChild(s);
+  })(window, document, GLOBAL_NAME);
+} catch (e) {}

@@ -1,0 +1,28 @@
+// Cuts a queue of serialized events into request bodies that respect a count and a byte limit.
+import { byteLength } from './sanitize';
+
+export interface Item {
+  id: string;
+  /** The event as JSON, serialized once when it was queued. */
+  json: string;
+}
+
+/** Overhead of `{"batch":[` ... `],"sentAt":"2026-01-01T00:00:00.000Z"}`. */
+const ENVELOPE = 60;
+
+/** Takes items from the front while they fit in `maxCount` events and `maxBytes` of body. */
+export function take(items: Item[], maxCount: number, maxBytes: number): Item[] {
+  const out: Item[] = [];
+  let bytes = ENVELOPE;
+  for (const it of items) {
+    const b = byteLength(it.json) + 1;
+    if (out.length >= maxCount || (out.length && bytes + b > maxBytes)) break;
+    out.push(it);
+    bytes += b;
+  }
+  return out;
+}
+
+export function body(items: Item[]): string {
+  return '{"batch":[' + items.map((i) => i.json).join(',') + '],"sentAt":"' + new Date().toISOString() + '"}';
+}

@@ -1,0 +1,49 @@
+// The npm entry: `import datafly from '@datafly/collector'; datafly.init({ pipelineKey, endpoint })`.
+// Calls made before init() are queued with their time and URL, as the stub does, and replayed by
+// the same loader code. On a page that also has the stub or d.js, one collector serves both.
+import type { Datafly, Options } from './types';
+import { install } from '../loader/replay';
+
+export type * from './types';
+
+type Call = [string, ArrayLike<unknown>, number, string];
+
+const queue: Call[] = [];
+let real: any;
+
+const hasWindow = typeof window != 'undefined';
+
+function forward(m: string) {
+  return function (): any {
+    try {
+      if (real) return real[m].apply(real, arguments);
+      if (hasWindow && queue.length < 1000) queue.push([m, arguments, Date.now(), location.href]);
+    } catch {}
+  };
+}
+
+const datafly = { init } as Datafly & { init(o: Options): Datafly };
+for (const m of 'page track identify group alias reset ready flush getAnonymousId user debug consent injectTag removeTag'.split(' '))
+  (datafly as any)[m] = forward(m);
+
+function init(o: Options): Datafly {
+  try {
+    if (!real && hasWindow) {
+      const name = (o && o.global) || '_df';
+      const w = window as any;
+      const stub = w[name];
+      // Merge our own early calls with the stub's (if any), in call order.
+      if (queue.length && !(stub && typeof stub.version == 'string')) {
+        const q: Call[] = (stub && Array.isArray(stub.q) ? stub.q : []).concat(queue);
+        q.sort((a, b) => a[2] - b[2]);
+        w[name] = { q };
+      }
+      queue.length = 0;
+      real = install(w, o || ({} as Options));
+    }
+  } catch {}
+  return datafly;
+}
+
+export default datafly;
+export { datafly, init };

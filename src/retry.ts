@@ -1,0 +1,30 @@
+// Retry policy (README, "Delivery"): exponential backoff with full jitter, starting near 1 s and
+// capped near 30 s; a Retry-After answer wins when it asks for longer.
+export const RETRY_BASE = 1000;
+export const RETRY_CAP = 30000;
+
+/** Delay before retry number `attempt` (1 = first retry). `rand` in [0, 1). */
+export function backoff(attempt: number, rand: number = Math.random()): number {
+  const ceil = Math.min(RETRY_CAP, RETRY_BASE * 2 ** Math.min(attempt - 1, 15));
+  // Full jitter, but never less than a quarter of the base, so a burst of failures can't spin.
+  return Math.max(RETRY_BASE / 4, Math.floor(rand * ceil));
+}
+
+/** Retry-After as ms (delta seconds or an HTTP date), or 0 when absent or unreadable. */
+export function retryAfter(header: string | null | undefined, now: number = Date.now()): number {
+  if (!header) return 0;
+  const s = +header;
+  if (s >= 0) return Math.min(s * 1000, 3600e3);
+  const d = Date.parse(header);
+  return d > now ? Math.min(d - now, 3600e3) : 0;
+}
+
+/** What to do with a batch given the gateway's answer (0 = network error). */
+export type Verdict = 'ok' | 'retry' | 'split' | 'drop';
+export function verdict(status: number, size: number): Verdict {
+  if (status >= 200 && status < 300) return 'ok';
+  // 413: halves fit. 400 on a batch: one bad event must not take the good ones with it.
+  if (status == 413 || status == 400) return size > 1 ? 'split' : 'drop';
+  if (!status || status == 408 || status == 429 || status >= 500) return 'retry';
+  return 'drop';
+}

@@ -1,0 +1,84 @@
+// Bad input never throws and never poisons good data. The rules (README, "Input rules"):
+// - ids and names: strings are trimmed and must be 1..1024 characters; finite numbers become
+//   strings; anything else is rejected (undefined is returned, the caller warns and changes nothing).
+// - traits and properties: a plain object (or nothing); anything else is rejected. The object is
+//   copied, never mutated: circular references are cut, Date becomes an ISO string, BigInt a string,
+//   NaN and ±Infinity null, functions, symbols, undefined and DOM nodes are dropped, objects nested
+//   deeper than MAX_DEPTH are dropped, and a throwing getter or toJSON drops that key.
+import type { Dict } from './types';
+
+export const MAX_ID_LENGTH = 1024;
+export const MAX_DEPTH = 10;
+
+const toStr = Object.prototype.toString;
+
+export function cleanId(v: unknown): string | undefined {
+  if (typeof v == 'number' && isFinite(v)) v = '' + v;
+  if (typeof v == 'string') {
+    v = v.trim();
+    if ((v as string).length && (v as string).length <= MAX_ID_LENGTH) return v as string;
+  }
+}
+
+export function isPlainObject(v: unknown): v is Dict {
+  if (!v || typeof v != 'object' || toStr.call(v) != '[object Object]') return false;
+  const p = Object.getPrototypeOf(v);
+  return !p || p === Object.prototype || !Object.getPrototypeOf(p);
+}
+
+/** Deep, safe copy of a trait/property bag, or undefined when `v` is not a plain object. */
+export function cleanDict(v: unknown): Dict | undefined {
+  return isPlainObject(v) ? (clean(v, 0, []) as Dict) : undefined;
+}
+
+const DROP = {};
+
+function clean(v: any, depth: number, seen: object[]): unknown {
+  const t = typeof v;
+  if (t == 'string' || t == 'boolean' || v === null) return v;
+  if (t == 'number') return isFinite(v) ? v : null;
+  if (t == 'bigint') return '' + v;
+  if (t != 'object') return DROP; // undefined, function, symbol
+  if (v instanceof Date) return isFinite(+v) ? v.toISOString() : null;
+  // DOM nodes and windows: huge, circular and meaningless to a vendor.
+  if (typeof v.nodeType == 'number' && typeof v.nodeName == 'string') return DROP;
+  if (v.window === v) return DROP;
+  if (depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
+  if (typeof v.toJSON == 'function') return clean(v.toJSON(), depth, seen);
+  seen.push(v);
+  let out: any;
+  if (Array.isArray(v)) {
+    out = [];
+    for (let i = 0; i < v.length; i++) {
+      const c = tryClean(v, i, depth, seen);
+      out[i] = c === DROP ? null : c; // as JSON.stringify does in arrays
+    }
+  } else {
+    out = {};
+    for (const k of Object.keys(v)) {
+      const c = tryClean(v, k, depth, seen);
+      if (c !== DROP) out[k] = c;
+    }
+  }
+  seen.pop();
+  return out;
+}
+
+function tryClean(o: any, k: string | number, depth: number, seen: object[]): unknown {
+  try {
+    return clean(o[k], depth + 1, seen);
+  } catch {
+    return DROP;
+  }
+}
+
+/** UTF-8 byte length of a string, without TextEncoder allocations on the hot path. */
+export function byteLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // 2 bytes below 0x800; a surrogate pair is 4 bytes for 2 chars; the rest 3 bytes.
+    if (c > 0x7f) n += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2;
+  }
+  return n;
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { take, body } from '../src/batch.ts';
+import { byteLength } from '../src/sanitize.ts';
+
+const item = (i: number, size = 10) => ({ id: 'm' + i, json: JSON.stringify({ i, pad: 'x'.repeat(size) }) });
+
+test('take respects the count', () => {
+  const items = Array.from({ length: 25 }, (_, i) => item(i));
+  assert.equal(take(items, 10, 1e9).length, 10);
+  assert.equal(take(items.slice(0, 3), 10, 1e9).length, 3);
+  assert.deepEqual(take(items, 10, 1e9).map((x) => x.id), items.slice(0, 10).map((x) => x.id));
+});
+
+test('take respects the byte limit and the body stays under it', () => {
+  const items = Array.from({ length: 100 }, (_, i) => item(i, 1000));
+  const got = take(items, 500, 65536);
+  assert.ok(got.length > 10 && got.length < 100);
+  assert.ok(byteLength(body(got)) <= 65536, String(byteLength(body(got))));
+  assert.ok(byteLength(body(take(items, 500, 65536 + 1100))) > 65536 - 1100);
+});
+
+test('take always takes one item, even an oversized one', () => {
+  assert.equal(take([item(1, 100000)], 10, 65536).length, 1);
+});
+
+test('body is the gateway batch shape', () => {
+  const b = JSON.parse(body([item(1), item(2)]));
+  assert.deepEqual(b.batch.map((e: any) => e.i), [1, 2]);
+  assert.match(b.sentAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
