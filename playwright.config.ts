@@ -12,6 +12,7 @@ export default defineConfig({
   workers: process.env.CI ? 2 : 2,
   retries: 0,
   reporter: [['list']],
+  globalSetup: './e2e/support/global.ts',
   use: {
     launchOptions: {
       executablePath,

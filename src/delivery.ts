@@ -21,6 +21,8 @@ interface Waiter {
 export class Delivery {
   private timer: any;
   private due = 0;
+  /** No request before this time (backoff or Retry-After in force). */
+  private retryAt = 0;
   private busy = false;
   /** Consecutive failed attempts (0 = healthy). */
   private attempt = 0;
@@ -46,7 +48,8 @@ export class Delivery {
   }
 
   private schedule(ms: number): void {
-    const at = Date.now() + ms;
+    const at = Math.max(Date.now() + ms, this.retryAt);
+    ms = at - Date.now();
     // Keep an earlier timer; move a later one forward.
     if (this.timer && this.due <= at) return;
     clearTimeout(this.timer);
@@ -83,14 +86,16 @@ export class Delivery {
     if (v == 'retry') {
       this.attempt++;
       const wait = Math.max(backoff(this.attempt), retryAfter(ra));
+      this.retryAt = Date.now() + wait;
       log.warn('batch of ' + batch.length + ' failed (' + (status || 'network error') + '), retry in ' + wait + ' ms');
       return this.schedule(wait);
     }
     if (v == 'split') {
       this.cap = Math.ceil(batch.length / 2);
       log.warn(status + ' for a batch of ' + batch.length + ', sending it in halves');
+      return this.schedule(0);
     } else {
-      this.attempt = 0;
+      this.attempt = this.retryAt = 0;
       this.cap = this.batchSize;
       const ids = new Set(batch.map((i) => i.id));
       if (v == 'drop') for (const it of batch) this.failed(it, 'gateway answered ' + status);
@@ -124,12 +129,12 @@ export class Delivery {
       if (!ids.size) return done(r);
       this.waiters.push({ ids, r, done });
       // Send now, unless a retry is waiting for its backoff or Retry-After.
-      if (!this.attempt) this.schedule(0);
+      this.schedule(0);
     });
   }
 
   online(): void {
-    this.attempt = 0;
+    this.attempt = this.retryAt = 0;
     this.schedule(0);
   }
 

@@ -11,6 +11,7 @@
 import { lsGet, lsKeys, lsSet } from './storage';
 import { byteLength } from './sanitize';
 import type { Item } from './batch';
+import { log } from './log';
 
 export const PREFIX = '_df_q.';
 export const STALE = 120000;
@@ -73,6 +74,7 @@ export class Outbox {
       this.items.length ? '{"h":' + h + ',"e":[' + this.items.map((i) => i.json).join(',') + ']}' : null,
     );
     // Full or throwing storage: keep going from memory; try again on the next write.
+    if (!ok && this.stored) log.warn('storage refused the queue; keeping it in memory');
     this.stored = ok;
   }
 

@@ -1,0 +1,234 @@
+// Delivery that loses nothing: every scenario sends a known set of events and counts, at the
+// gateway, which arrived and how often. The rows go into the table printed at the end of the run.
+import { test, expect, stubPage, collectorLoaded, watch } from './support/fixtures';
+import { prove } from './support/proof';
+import type { Page } from '@playwright/test';
+
+/** Fires n track calls tagged with the scenario, numbered 0..n-1. */
+const fire = (page: Page, tag: string, n: number, from = 0, pad = 0) =>
+  page.evaluate(
+    ([tag, n, from, pad]) => {
+      const p = 'x'.repeat(pad as number);
+      for (let i = from as number; i < (from as number) + (n as number); i++) (window as any)._df.track('evt', { scenario: tag, n: i, ...(pad ? { pad: p } : {}) });
+    },
+    [tag, n, from, pad] as const,
+  );
+
+const noLoss = (row: { lost: number; 'duplicates after dedup': number; received: number; sent: number }) => {
+  expect(row.lost).toBe(0);
+  expect(row['duplicates after dedup']).toBe(0);
+  expect(row.received).toBe(row.sent);
+};
+
+test('1. tab closed right after 50 track calls: the unload path delivers them', async ({ page, gw, site }) => {
+  const url = site.set('/s1', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await fire(page, 's1', 50);
+  await page.close();
+  // No other page of the site is opened: only requests made while closing can deliver these.
+  noLoss(await prove(gw, 's1', 50, 10000, '1. tab closed after 50 calls'));
+});
+
+test('2. navigation to another site mid-batch, back a minute later: the stored queue is sent', async ({ page, gw, site }) => {
+  test.setTimeout(120_000);
+  const url = site.set('/s2', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, flushInterval: 5000 })</script>` }));
+  const other = site.set('/elsewhere', '<!doctype html><title>Another site</title><p>elsewhere</p>').replace('localhost', '127.0.0.1');
+  await page.goto(url);
+  await collectorLoaded(page);
+  // The gateway refuses everything for a while: what leaves at unload is lost in transit, so only
+  // the persisted queue can bring these events home.
+  await gw.faults({ status: 503, forMs: 4000 });
+  await fire(page, 's2', 30);
+  await page.goto(other);
+  await page.waitForTimeout(60_000);
+  expect((await gw.events()).length).toBe(0);
+  await page.goBack();
+  noLoss(await prove(gw, 's2', 30, 15000, '2. navigate away, back after 60 s'));
+});
+
+test('3a. gateway answers 500 for 20 s, then recovers: backoff, nothing lost', async ({ page, gw, site }) => {
+  test.setTimeout(120_000);
+  const url = site.set('/s3', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.faults({ status: 500, forMs: 20000 });
+  const t0 = Date.now();
+  await fire(page, 's3a', 40);
+  await page.waitForTimeout(5000);
+  await fire(page, 's3a', 10, 40);
+  const row = await prove(gw, 's3a', 50, 60000, '3a. 500 for 20 s');
+  noLoss(row);
+  const stats = await gw.stats();
+  // Backoff with a 30 s cap: a handful of failed attempts in 20 s, not one per event or per second.
+  expect(stats.byStatus['500']).toBeLessThan(12);
+  expect(Date.now() - t0).toBeGreaterThan(20000);
+});
+
+test('3b. 429 with Retry-After: 2 is honoured', async ({ page, gw, site }) => {
+  const times: number[] = [];
+  page.on('request', (r) => r.url().includes('/v1/batch') && times.push(Date.now()));
+  const url = site.set('/s3b', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.faults({ status: 429, count: 1, retryAfter: 2 });
+  await fire(page, 's3b', 10);
+  noLoss(await prove(gw, 's3b', 10, 15000, '3b. 429 + Retry-After: 2'));
+  expect(times.length).toBe(2);
+  expect(times[1] - times[0]).toBeGreaterThanOrEqual(1950);
+});
+
+test('4. offline for 30 s, events made while offline', async ({ page, context, gw, site }) => {
+  test.setTimeout(90_000);
+  let attempts = 0;
+  const url = site.set('/s4', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await context.setOffline(true);
+  page.on('request', (r) => r.url().includes('/v1/') && attempts++);
+  await fire(page, 's4', 20);
+  await page.waitForTimeout(15000);
+  await fire(page, 's4', 10, 20);
+  await page.waitForTimeout(15000);
+  expect((await gw.events()).length).toBe(0);
+  // While the browser says it is offline, no request is even tried.
+  expect(attempts).toBe(0);
+  await context.setOffline(false);
+  noLoss(await prove(gw, 's4', 30, 15000, '4. offline 30 s'));
+});
+
+test('5. two tabs sending concurrently, one closed mid-flight', async ({ context, gw, site }) => {
+  const url = site.set('/s5', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  const a = await context.newPage();
+  const b = await context.newPage();
+  await Promise.all([a.goto(url), b.goto(url)]);
+  await Promise.all([collectorLoaded(a), collectorLoaded(b)]);
+  // Answers take 1.5 s: when tab A closes, its requests are still in flight.
+  await gw.faults({ delayMs: 1500 });
+  await Promise.all([fire(a, 's5', 40), fire(b, 's5', 40, 40)]);
+  await a.waitForTimeout(300);
+  await a.close();
+  await fire(b, 's5', 20, 80);
+  noLoss(await prove(gw, 's5', 100, 20000, '5. two tabs, one closed mid-flight'));
+});
+
+test('5b. two tabs of one site in normal operation send no event twice', async ({ context, gw, site }) => {
+  const url = site.set('/s5b', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  const pages = [await context.newPage(), await context.newPage()];
+  await Promise.all(pages.map((p) => p.goto(url)));
+  await Promise.all(pages.map((p) => collectorLoaded(p)));
+  await Promise.all([fire(pages[0], 's5b', 50), fire(pages[1], 's5b', 50, 50)]);
+  const row = await prove(gw, 's5b', 100, 15000, '5b. two tabs, normal operation');
+  noLoss(row);
+  // Nothing was sent twice at all (not even a copy the gateway had to drop).
+  expect(row['resends absorbed by dedup']).toBe(0);
+  expect((await gw.stats()).received).toBe(100);
+});
+
+test('5c. a dead tab\'s stored queue is adopted by a live tab', async ({ page, gw, site }) => {
+  const url = site.set('/s5c', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  // What a crashed tab leaves behind: its own queue key, heartbeat three minutes old.
+  await page.evaluate(() => {
+    const df = (window as any)._df;
+    const anon = df.getAnonymousId();
+    const evs = Array.from({ length: 12 }, (_, n) => ({
+      type: 'track', event: 'evt', properties: { scenario: 's5c', n }, anonymousId: anon,
+      context: { page: { url: location.href, path: '/', referrer: '', title: '', search: '' }, screen: { width: 1, height: 1 }, locale: 'en', timezone: 'UTC', userAgent: 'x', library: { name: '@datafly/collector', version: df.version } },
+      timestamp: new Date(Date.now() - 600000).toISOString(), messageId: 'df-' + crypto.randomUUID(),
+    }));
+    localStorage.setItem('_df_q.deadbeef', JSON.stringify({ h: Date.now() - 180000, e: evs }));
+  });
+  // A new page view of the site picks it up, with the original messageIds and timestamps.
+  await page.reload();
+  noLoss(await prove(gw, 's5c', 12, 10000, '5c. dead tab, queue adopted'));
+  const ev = (await gw.events()).find((e) => e.properties?.scenario == 's5c');
+  expect(Date.now() - Date.parse(ev.timestamp)).toBeGreaterThan(590000);
+  expect(await page.evaluate(() => localStorage.getItem('_df_q.deadbeef'))).toBeNull();
+});
+
+test('6a. localStorage throwing on every call', async ({ page, gw, site, errors }) => {
+  await page.addInitScript(() => {
+    for (const m of ['getItem', 'setItem', 'removeItem', 'key', 'clear'] as const)
+      (Storage.prototype as any)[m] = () => { throw new DOMException('denied', 'SecurityError'); };
+  });
+  watch(page, errors);
+  const url = site.set('/s6a', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await fire(page, 's6a', 30);
+  noLoss(await prove(gw, 's6a', 30, 10000, '6a. localStorage throws'));
+  expect(errors).toEqual([]);
+});
+
+test('6b. localStorage full', async ({ page, gw, site, errors }) => {
+  watch(page, errors);
+  const url = site.set('/s6b', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  const filled = await page.evaluate(() => {
+    const chunk = 'x'.repeat(256 * 1024);
+    let i = 0;
+    try { for (; i < 200; i++) localStorage.setItem('junk' + i, chunk); } catch { return i; }
+    return -1;
+  });
+  expect(filled).toBeGreaterThan(0);
+  await fire(page, 's6b', 30);
+  noLoss(await prove(gw, 's6b', 30, 10000, '6b. localStorage full'));
+  expect(errors).toEqual([]);
+});
+
+test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ page, gw, site }) => {
+  test.setTimeout(90_000);
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+  const url = site.set('/s7', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  const requests: number[] = [];
+  page.on('request', (r) => r.url().includes('/v1/batch') && requests.push((r.postDataBuffer() || Buffer.alloc(0)).length));
+  await gw.faults({ status: 413, count: 1 });
+  // 100 events of ~55 KB: 5.5 MB, more than the gateway takes in one request.
+  await fire(page, 's7', 100, 0, 55000);
+  await page.evaluate(() => (window as any)._df.track('too_big', { scenario: 's7-big', pad: 'y'.repeat(70000) }));
+  noLoss(await prove(gw, 's7', 100, 60000, '7. 5.5 MB batch + 413 + a 70 KB event'));
+  expect(Math.max(...requests)).toBeLessThan(5 * 1024 * 1024);
+  expect((await gw.events()).some((e) => e.event == 'too_big')).toBe(false);
+  expect(warnings.some((w) => w.includes('too_big') && w.includes('64 KB'))).toBe(true);
+});
+
+test('400 on a batch isolates the bad event: the good ones still arrive', async ({ page, gw, site }) => {
+  const url = site.set('/s400', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  // A stored event the gateway will refuse (its timestamp is not a date), among good ones.
+  await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('_df_q.'));
+    const anon = (window as any)._df.getAnonymousId();
+    const bad = { type: 'track', event: 'bad', properties: { scenario: 'bad' }, anonymousId: anon, context: {}, timestamp: 'yesterday', messageId: 'df-' + crypto.randomUUID() };
+    localStorage.setItem('_df_q.0ld', JSON.stringify({ h: 0, e: [bad] }));
+    return key;
+  });
+  await page.reload();
+  await collectorLoaded(page);
+  await fire(page, 's400', 9);
+  const r = await page.evaluate(() => (window as any)._df.flush());
+  noLoss(await prove(gw, 's400', 9, 10000, '8. 400 in a batch: bad event isolated'));
+  expect(r.failed.length + (await gw.stats()).byStatus['400']).toBeGreaterThan(0);
+});
+
+test('flush() reports what failed for good and never rejects', async ({ page, gw, site }) => {
+  const url = site.set('/sflush', await stubPage(gw, { key: 'dk_test_e2e', body: `<script>_df.init({ autoPage: false })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.faults({ status: 401, count: 1 });
+  const r = await page.evaluate(async () => {
+    (window as any)._df.track('a');
+    (window as any)._df.track('b');
+    return (window as any)._df.flush();
+  });
+  expect(r.sent).toBe(0);
+  expect(r.failed.length).toBe(2);
+  expect(r.failed[0].reason).toContain('401');
+});

@@ -1,0 +1,6 @@
+import { resetProof, printProof } from './proof';
+
+export default function setup() {
+  resetProof();
+  return () => printProof();
+}
