@@ -17,7 +17,7 @@ export function take(items: Item[], maxCount: number, maxBytes: number): Item[] 
   for (const it of items) {
     const b = byteLength(it.json) + 1;
     if (out.length >= maxCount || (out.length && bytes + b > maxBytes)) break;
-    out.push(it);
+    out[out.length] = it;
     bytes += b;
   }
   return out;

@@ -42,9 +42,9 @@ export class Delivery {
     this.cap = batchSize;
   }
 
-  /** Called after events were added to the outbox. */
-  kick(): void {
-    this.schedule(this.box.items.length >= this.batchSize || this.waiters.length ? 0 : this.interval);
+  /** Called after events were added to the outbox; `now`: don't wait for the batch to fill. */
+  kick(now?: boolean): void {
+    this.schedule(now || this.box.items.length >= this.batchSize || this.waiters.length ? 0 : this.interval);
   }
 
   private schedule(ms: number): void {
@@ -56,7 +56,7 @@ export class Delivery {
     this.due = at;
     this.timer = setTimeout(() => {
       this.timer = 0;
-      this.send();
+      this.send().catch(() => (this.busy = false));
     }, ms);
   }
 
@@ -114,7 +114,7 @@ export class Delivery {
   private settle(ids: Set<string>, reason: string): void {
     this.waiters = this.waiters.filter((w) => {
       for (const id of ids) {
-        if (w.ids.delete(id)) reason == 'ok' ? w.r.sent++ : w.r.failed.push({ messageId: id, reason });
+        if (w.ids.delete(id)) reason == 'ok' ? w.r.sent++ : (w.r.failed[w.r.failed.length] = { messageId: id, reason });
       }
       if (w.ids.size) return true;
       w.done(w.r);
@@ -122,15 +122,18 @@ export class Delivery {
   }
 
   /** Resolves when every event queued now is accepted or failed for good. Never rejects. */
-  flush(): Promise<FlushResult> {
-    return new Promise((done) => {
-      const ids = new Set(this.box.items.map((i) => i.id));
-      const r: FlushResult = { sent: 0, failed: [] };
-      if (!ids.size) return done(r);
-      this.waiters.push({ ids, r, done });
-      // Send now, unless a retry is waiting for its backoff or Retry-After.
-      this.schedule(0);
-    });
+  async flush(): Promise<FlushResult> {
+    const ids = new Set(this.box.items.map((i) => i.id));
+    const r: FlushResult = { sent: 0, failed: [] };
+    if (!ids.size) return r;
+    // Awaiting a thenable, not `new Promise`: pages that replace window.Promise exist.
+    return await {
+      then: (done: (r: FlushResult) => void) => {
+        this.waiters[this.waiters.length] = { ids, r, done };
+        // Send now, unless a retry is waiting for its backoff or Retry-After.
+        this.schedule(0);
+      },
+    };
   }
 
   online(): void {

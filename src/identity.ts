@@ -16,18 +16,25 @@ export class Identity {
   cookieDomain?: string;
 
   constructor(persist: boolean, cookieDomain?: string) {
-    this.persist = persist;
+    this.persist = false;
     this.cookieDomain = cookieDomain;
-    const saved = (persist && readJSON<User>(KEY)) || ({} as User);
-    const c = persist ? cookieGet(COOKIE) : undefined;
-    const a = [c, saved.anonymousId].find((x) => x && UUID.test(x));
-    this.u = {
-      anonymousId: a || uuid(),
-      userId: typeof saved.userId == 'string' ? saved.userId : undefined,
-      traits: saved.traits || {},
-      groupId: typeof saved.groupId == 'string' ? saved.groupId : undefined,
-      groupTraits: saved.groupTraits || {},
-    };
+    this.u = { anonymousId: uuid(), traits: {}, groupTraits: {} };
+    if (persist) this.enable();
+  }
+
+  /**
+   * Storage allowed (at start, or when consent arrives): what is stored wins for the anonymous id;
+   * a user or group set in memory meanwhile wins over the stored one.
+   */
+  enable(): void {
+    if (this.persist) return;
+    this.persist = true;
+    const saved = readJSON<User>(KEY) || ({} as User);
+    const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
+    const u = this.u;
+    if (a) u.anonymousId = a;
+    if (!u.userId && typeof saved.userId == 'string') (u.userId = saved.userId), (u.traits = saved.traits || {});
+    if (!u.groupId && typeof saved.groupId == 'string') (u.groupId = saved.groupId), (u.groupTraits = saved.groupTraits || {});
     this.save();
   }
 

@@ -17,7 +17,7 @@ function forward(m: string) {
   return function (): any {
     try {
       if (real) return real[m].apply(real, arguments);
-      if (hasWindow && queue.length < 1000) queue.push([m, arguments, Date.now(), location.href]);
+      if (hasWindow && queue.length < 1000) queue[queue.length] = [m, arguments, Date.now(), location.href];
     } catch {}
   };
 }

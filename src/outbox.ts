@@ -94,7 +94,7 @@ export class Outbox {
         lsSet(k, null);
         for (const e of (s && s.e) || []) {
           const id = e && (e as any).messageId;
-          if (typeof id == 'string') got.push({ id, json: JSON.stringify(e) });
+          if (typeof id == 'string') got[got.length] = { id, json: JSON.stringify(e) };
         }
       }
       if (got.length) this.add(got, true);

@@ -45,7 +45,7 @@ function clean(v: any, depth: number, seen: object[]): unknown {
   if (v.window === v) return DROP;
   if (depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
   if (typeof v.toJSON == 'function') return clean(v.toJSON(), depth, seen);
-  seen.push(v);
+  seen[seen.length] = v;
   let out: any;
   if (Array.isArray(v)) {
     out = [];

@@ -4,13 +4,31 @@
 /** [status, Retry-After]: status 0 means the request never got an answer. */
 export type Answer = [number, string | null];
 
+/** An answer that takes longer than this counts as a network error (and is retried). */
+export const TIMEOUT = 30000;
+
 export async function post(url: string, body: BodyInit, keepalive: boolean): Promise<Answer> {
-  try {
-    const r = await fetch(url, { method: 'POST', body, keepalive, credentials: 'include', mode: 'cors' });
-    return [r.status, r.headers.get('Retry-After')];
-  } catch {
-    return [0, null];
-  }
+  // Awaiting a thenable settled by whichever comes first, the answer or the timeout: a page's
+  // broken fetch (or Promise) must not leave delivery waiting forever.
+  return await {
+    then(done: (a: Answer) => void) {
+      const t = setTimeout(() => done([0, null]), TIMEOUT);
+      const end = (a: Answer) => {
+        clearTimeout(t);
+        done(a);
+      };
+      try {
+        fetch(url, { method: 'POST', body, keepalive, credentials: 'include', mode: 'cors' }).then(
+          (r) => end([r.status, r.headers.get('Retry-After')]),
+          () => end([0, null]),
+        );
+      } catch {
+        // fetch itself is broken (replaced by the page): the beacon is the way out, and the
+        // browser's word that it took the body is all the answer there will be.
+        end([beacon(url, body) ? 202 : 0, null]);
+      }
+    },
+  };
 }
 
 /** Hands the body to the browser for delivery after unload; false when the browser refused it. */

@@ -1,0 +1,47 @@
+// Campaign and click context (README, "Campaigns"). From the landing page URL:
+// utm_source/medium/campaign/term/content → context.campaign {source, medium, name, term, content};
+// click ids (gclid, fbclid, ttclid, msclkid, li_fat_id, ScCid, epik) → context.clickIds.
+// Both are kept for the session: until 30 minutes pass without an event, or a new landing URL
+// brings its own (which then replaces them).
+import type { EventContext } from './types';
+
+export const SESSION_MS = 30 * 60 * 1000;
+const UTM: Record<string, string> = { source: 'source', medium: 'medium', campaign: 'name', term: 'term', content: 'content' };
+export const CLICK_IDS = ['gclid', 'fbclid', 'ttclid', 'msclkid', 'li_fat_id', 'ScCid', 'epik'];
+
+export interface Session {
+  campaign?: EventContext['campaign'];
+  clickIds?: Record<string, string>;
+  /** Last activity (ms). */
+  t: number;
+}
+
+/** Reads campaign and click ids from a URL (undefined fields when absent). */
+export function fromUrl(url: string): Omit<Session, 't'> {
+  const out: Omit<Session, 't'> = {};
+  let q: URLSearchParams;
+  try {
+    q = new URL(url).searchParams;
+  } catch {
+    return out;
+  }
+  for (const k in UTM) {
+    const v = q.get('utm_' + k);
+    if (v) (out.campaign ||= {})[UTM[k] as 'name'] = v;
+  }
+  for (const k of CLICK_IDS) {
+    const v = q.get(k);
+    if (v) (out.clickIds ||= {})[k] = v;
+  }
+  return out;
+}
+
+/** The session after a landing on `url` at `now`, given the stored one. */
+export function landing(saved: Session | undefined, url: string, now: number): Session {
+  const s: Session = saved && now - saved.t < SESSION_MS ? { ...saved } : { t: now };
+  const f = fromUrl(url);
+  if (f.campaign) s.campaign = f.campaign;
+  if (f.clickIds) s.clickIds = f.clickIds;
+  s.t = now;
+  return s;
+}
