@@ -15,15 +15,17 @@ try {
     w[g] = new Proxy({ q: q }, {
       get: function (t, m) {
         return t[m] || m != 'then' && function () {
+          // user() answers before d.js is there: the identity stored by an earlier page view, or {}.
+          if (m == 'user') try { return JSON.parse(localStorage._df_id) || {}; } catch (e) { return {}; }
           q.length < QUEUE_CAP && (q[q.length] = [m, arguments, Date.now(), location.href]);
         };
       }
     });
     s = d.createElement('script');
     s.src = SRC;
-    s.setAttribute('data-pipeline-key', KEY);
-    /* GLOBAL */ s.setAttribute('data-global', g);
-    /* ENDPOINT */ s.setAttribute('data-endpoint', ENDPOINT);
+    s.dataset.pipelineKey = KEY;
+    /* GLOBAL */ s.dataset.global = g;
+    /* ENDPOINT */ s.dataset.endpoint = ENDPOINT;
     /* NONCE */ s.nonce = NONCE;
     /* INTEGRITY */ s.integrity = INTEGRITY; s.crossOrigin = 'anonymous';
     // Inserted scripts are async by default; d.head exists in every HTML document, also after
