@@ -1,5 +1,7 @@
 // Builds the shipped files:
 // - dist/d.js: the CDN collector, one self-contained IIFE (loader + core), minified.
+// - dist/d.full.js: the same with the features only some sites use (CMP auto-detection, tag
+//   injection): one source, two builds, by the __FULL__ flag.
 // - dist/index.mjs, dist/index.cjs, dist/index.d.ts: the npm package.
 // - dist/snippet.min.js: the stub for the README's example values (the size budget is measured on it).
 // TypeScript is stripped by esbuild (fast, no type checking: `npm run typecheck` does that).
@@ -12,7 +14,7 @@ import { buildStub } from './snippet/build.mjs';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 /** esbuild as a rollup plugin: resolve extensionless .ts imports and strip types. */
-const ts = () => ({
+const ts = (full = true) => ({
   name: 'esbuild-ts',
   async resolveId(id, importer) {
     if (importer && id.startsWith('.') && !/\.\w+$/.test(id)) {
@@ -23,10 +25,10 @@ const ts = () => ({
     if (!id.endsWith('.ts')) return;
     const r = await transform(code, {
       loader: 'ts',
-      target: 'es2019',
+      target: 'es2020',
       sourcefile: id,
       sourcemap: true,
-      define: { __VERSION__: JSON.stringify(version) },
+      define: { __VERSION__: JSON.stringify(version), __FULL__: String(full) },
     });
     return { code: r.code, map: r.map };
   },
@@ -34,10 +36,10 @@ const ts = () => ({
 
 const min = (extra = {}) =>
   terser({
-    ecma: 2019,
+    ecma: 2020,
     module: extra.module,
     compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
-    mangle: { properties: { regex: /^_|_$/ } },
+    mangle: { properties: { regex: /^_[a-z]/ } },
     format: { comments: false },
   });
 
@@ -55,7 +57,12 @@ export default [
   {
     input: 'loader/index.ts',
     output: { file: 'dist/d.js', format: 'iife', plugins: [min()] },
-    plugins: [ts(), stub()],
+    plugins: [ts(false), stub()],
+  },
+  {
+    input: 'loader/index.ts',
+    output: { file: 'dist/d.full.js', format: 'iife', plugins: [min()] },
+    plugins: [ts(true)],
   },
   {
     input: 'src/index.ts',

@@ -324,6 +324,7 @@ export async function createGateway({
     ['/v1/batch', { POST: v1 }],
     ...Object.keys(SINGLE).map((p) => [p, { POST: v1 }]),
     ['/d.js', { GET: distFile('d.js') }],
+    ['/d.full.js', { GET: distFile('d.full.js') }],
     ['/snippet.min.js', { GET: distFile('snippet.min.js') }],
     ['/', { GET: demoPage }],
     ['/demo.js', { GET: asset('demo.js', TYPES.js) }],

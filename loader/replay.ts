@@ -15,8 +15,6 @@ import { log } from '../src/log';
 /** [method, arguments, time, url]: what the stub queued for each call. */
 type Call = [string, ArrayLike<unknown>, number, string];
 
-const METHODS = 'page track identify group alias reset ready flush getAnonymousId user debug consent getConsent injectTag removeTag init'.split(' ');
-
 /** A real collector (not the stub's Proxy, whose every property is a function). */
 export const isCollector = (g: any): boolean => !!g && typeof g.version == 'string';
 
@@ -46,16 +44,16 @@ export function install(w: any, base: Options): any {
   const exec = ([m, args, time, url]: Call): unknown => {
     if (m == 'ready') return typeof args[0] == 'function' && (replaying ? (waiting[waiting.length] = args[0] as () => void) : run(args[0]));
     if (m == 'init') return;
-    return c.call(m, args, time, url);
+    return c._call(m, args, time, url);
   };
 
   const api: any = { version: LIBRARY.version };
-  for (const m of METHODS) {
+  for (const m of c._methods.concat('ready', 'init')) {
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];
         // During the replay, every state-changing call waits its turn; getters answer at once.
-        if (replaying && !/^(get|user|flush|injectTag|removeTag)/.test(m)) return void (backlog[backlog.length] = call);
+        if (replaying && !/^(get|user|flush|inj|rem)/.test(m)) return void (backlog[backlog.length] = call);
         return exec(call);
       } catch {}
     };
@@ -65,7 +63,7 @@ export function install(w: any, base: Options): any {
   // The page view (and campaign, consent, navigation watching) start where the stub started:
   // before anything it queued.
   const first = queued[0];
-  c.start(first ? first[2] : Date.now(), first ? first[3] : location.href);
+  c._start(first ? first[2] : Date.now(), first ? first[3] : location.href);
   for (const q of queued) backlog[backlog.length] = q;
   for (let i = 0; i < backlog.length; i++) exec(backlog[i]);
   backlog.length = 0;

@@ -1,10 +1,11 @@
 // Cuts a queue of serialized events into request bodies that respect a count and a byte limit.
 import { byteLength } from './sanitize';
 
+// Members starting with `_` are internal: the build mangles them to one or two letters.
 export interface Item {
-  id: string;
+  _id: string;
   /** The event as JSON, serialized once when it was queued. */
-  json: string;
+  _json: string;
 }
 
 /** Overhead of `{"batch":[` ... `],"sentAt":"2026-01-01T00:00:00.000Z"}`. */
@@ -15,7 +16,7 @@ export function take(items: Item[], maxCount: number, maxBytes: number): Item[] 
   const out: Item[] = [];
   let bytes = ENVELOPE;
   for (const it of items) {
-    const b = byteLength(it.json) + 1;
+    const b = byteLength(it._json) + 1;
     if (out.length >= maxCount || (out.length && bytes + b > maxBytes)) break;
     out[out.length] = it;
     bytes += b;
@@ -23,6 +24,8 @@ export function take(items: Item[], maxCount: number, maxBytes: number): Item[] 
   return out;
 }
 
+export const joinJson = (items: Item[]): string => items.map((i) => i._json).join();
+
 export function body(items: Item[]): string {
-  return '{"batch":[' + items.map((i) => i.json).join(',') + '],"sentAt":"' + new Date().toISOString() + '"}';
+  return '{"batch":[' + joinJson(items) + '],"sentAt":"' + new Date().toISOString() + '"}';
 }

@@ -1,2 +1,4 @@
 /** Replaced at build time with the package version. */
 declare const __VERSION__: string;
+/** Build flag: true in dist/d.full.js and the npm package (CMP readers, tag injection); false in dist/d.js. */
+declare const __FULL__: boolean;

@@ -9,72 +9,62 @@ const COOKIE = '_df_aid';
 const KEY = '_df_id';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-export class Identity {
-  u: User;
-  /** false while consent is required and not given: nothing is written. */
-  persist: boolean;
-  cookieDomain?: string;
-
-  constructor(persist: boolean, cookieDomain?: string) {
-    this.persist = false;
-    this.cookieDomain = cookieDomain;
-    this.u = { anonymousId: uuid(), traits: {}, groupTraits: {} };
-    if (persist) this.enable();
-  }
-
+export interface Identity {
+  _u: User;
+  /** false while consent is required and not given: nothing is read or written. */
+  _persist: boolean;
   /**
    * Storage allowed (at start, or when consent arrives): what is stored wins for the anonymous id;
    * a user or group set in memory meanwhile wins over the stored one.
    */
-  enable(): void {
-    if (this.persist) return;
-    this.persist = true;
-    const saved = readJSON<User>(KEY) || ({} as User);
-    const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
-    const u = this.u;
-    if (a) u.anonymousId = a;
-    if (!u.userId && typeof saved.userId == 'string') (u.userId = saved.userId), (u.traits = saved.traits || {});
-    if (!u.groupId && typeof saved.groupId == 'string') (u.groupId = saved.groupId), (u.groupTraits = saved.groupTraits || {});
-    this.save();
-  }
+  _enable(): void;
+  /** Sets the user or group (`g`); traits merge while the id stays the same, and start afresh for a new one. */
+  _set(g: boolean, id: string, traits: Dict): Dict;
+  /** Makes `userId` the user; returns the previous id (userId, else anonymousId). */
+  _alias(userId: string): string;
+  _reset(): void;
+}
 
-  save(): void {
-    if (!this.persist) return;
-    lsSet(KEY, JSON.stringify(this.u));
-    cookieSet(COOKIE, this.u.anonymousId, this.cookieDomain);
-  }
-
-  /** Sets the user; traits merge when the id is unchanged and start afresh when it changes. */
-  identify(userId: string, traits: Dict): Dict {
-    const u = this.u;
-    u.traits = { ...(u.userId === userId ? u.traits : {}), ...traits };
-    u.userId = userId;
-    this.save();
-    return u.traits;
-  }
-
-  group(groupId: string, traits: Dict): Dict {
-    const u = this.u;
-    u.groupTraits = { ...(u.groupId === groupId ? u.groupTraits : {}), ...traits };
-    u.groupId = groupId;
-    this.save();
-    return u.groupTraits;
-  }
-
-  alias(userId: string): string | undefined {
-    const prev = this.u.userId || this.u.anonymousId;
-    if (this.u.userId != userId) this.u.userId = userId;
-    this.save();
-    return prev;
-  }
-
-  reset(): void {
-    this.u = { anonymousId: uuid(), traits: {}, groupTraits: {} };
-    this.save();
-  }
-
-  /** A copy the host page may keep or mutate without touching ours. */
-  snapshot(): User {
-    return JSON.parse(JSON.stringify(this.u));
-  }
+export function createIdentity(persist: boolean, cookieDomain?: string): Identity {
+  const fresh = (): User => ({ anonymousId: uuid(), traits: {}, groupTraits: {} });
+  const save = () => {
+    if (!me._persist) return;
+    lsSet(KEY, JSON.stringify(me._u));
+    cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
+  };
+  const me: Identity = {
+    _u: fresh(),
+    _persist: false,
+    _enable() {
+      if (me._persist) return;
+      me._persist = true;
+      const saved = readJSON<User>(KEY) || ({} as User);
+      const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
+      const u = me._u;
+      if (a) u.anonymousId = a;
+      if (!u.userId && typeof saved.userId == 'string') (u.userId = saved.userId), (u.traits = saved.traits || {});
+      if (!u.groupId && typeof saved.groupId == 'string') (u.groupId = saved.groupId), (u.groupTraits = saved.groupTraits || {});
+      save();
+    },
+    _set(g, id, traits) {
+      const u: any = me._u;
+      const [k, t] = g ? ['groupId', 'groupTraits'] : ['userId', 'traits'];
+      u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
+      u[k] = id;
+      save();
+      return u[t];
+    },
+    _alias(userId) {
+      const prev = me._u.userId || me._u.anonymousId;
+      me._u.userId = userId;
+      save();
+      return prev;
+    },
+    _reset() {
+      me._u = fresh();
+      save();
+    },
+  };
+  if (persist) me._enable();
+  return me;
 }

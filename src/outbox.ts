@@ -10,98 +10,83 @@
 // been simpler, but a held lock keeps the page out of the back/forward cache.)
 import { lsGet, lsKeys, lsSet } from './storage';
 import { byteLength } from './sanitize';
-import type { Item } from './batch';
+import { joinJson, type Item } from './batch';
 import { log } from './log';
 
 export const PREFIX = '_df_q.';
 export const STALE = 120000;
 
-interface Saved {
-  h: number;
-  e: unknown[];
+export interface Outbox {
+  _items: Item[];
+  /** false: memory only (consent not given yet). */
+  _persist: boolean;
+  _add(list: Item[], front?: boolean): void;
+  _remove(ids: Set<string>): void;
+  /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
+  _write(h?: number): void;
+  /** Moves orphaned queues (closed tabs, earlier page views) into this one. */
+  _adopt(): unknown;
 }
 
-export class Outbox {
-  items: Item[] = [];
-  bytes = 0;
-  key: string;
-  /** false: memory only (consent not given yet, or storage refused the write). */
-  persist: boolean;
-  stored = true;
-  private dirty = 0;
+export function createOutbox(tab: string, maxBytes: number, persist: boolean, drop: (it: Item, why: string) => void): Outbox {
+  const key = PREFIX + tab;
+  let bytes = 0;
+  let dirty = 0;
+  let stored = true;
+  const size = (it: Item) => byteLength(it._json);
 
-  constructor(
-    tab: string,
-    public maxBytes: number,
-    persist: boolean,
-    private drop: (it: Item, reason: string) => void,
-  ) {
-    this.key = PREFIX + tab;
-    this.persist = persist;
-  }
+  // Coalesces the writes of one task: 1,000 track calls in a loop make one write.
+  const save = () => dirty++ || queueMicrotask(() => box._write());
 
-  add(list: Item[], front?: boolean): void {
-    for (const it of list) this.bytes += byteLength(it.json);
-    this.items = front ? list.concat(this.items) : this.items.concat(list);
-    // Bounded by bytes: the oldest events go first, each drop counted and reported.
-    while (this.bytes > this.maxBytes && this.items.length > 1) {
-      const old = this.items.shift()!;
-      this.bytes -= byteLength(old.json);
-      this.drop(old, 'queue over ' + this.maxBytes + ' bytes');
-    }
-    this.save();
-  }
-
-  remove(ids: Set<string>): void {
-    this.items = this.items.filter((it) => {
-      if (!ids.has(it.id)) return true;
-      this.bytes -= byteLength(it.json);
-    });
-    this.save();
-  }
-
-  /** Coalesces the writes of one task (1,000 track calls in a loop make one write). */
-  save(): void {
-    if (!this.dirty++) queueMicrotask(() => this.write());
-  }
-
-  /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
-  write(h = Date.now()): void {
-    this.dirty = 0;
-    if (!this.persist) return;
-    const ok = lsSet(
-      this.key,
-      this.items.length ? '{"h":' + h + ',"e":[' + this.items.map((i) => i.json).join(',') + ']}' : null,
-    );
-    // Full or throwing storage: keep going from memory; try again on the next write.
-    if (!ok && this.stored) log.warn('storage refused the queue; keeping it in memory');
-    this.stored = ok;
-  }
-
-  /** Moves orphaned queues (closed tabs, earlier page views) into this one. */
-  adopt(): Promise<void> | void {
-    if (!this.persist) return;
-    const run = () => {
-      const now = Date.now();
-      const got: Item[] = [];
-      for (const k of lsKeys()) {
-        if (k.indexOf(PREFIX) || k == this.key) continue;
-        let s: Saved | undefined;
-        try {
-          s = JSON.parse(lsGet(k) as string);
-        } catch {}
-        if (s && now - s.h < STALE) continue;
-        lsSet(k, null);
-        for (const e of (s && s.e) || []) {
-          const id = e && (e as any).messageId;
-          if (typeof id == 'string') got[got.length] = { id, json: JSON.stringify(e) };
-        }
+  const box: Outbox = {
+    _items: [],
+    _persist: persist,
+    _add(list, front) {
+      const have = new Set(box._items.map((i) => i._id));
+      list = list.filter((it) => !have.has(it._id) && (bytes += size(it)));
+      box._items = front ? list.concat(box._items) : box._items.concat(list);
+      // Bounded by bytes: the oldest events go first, each drop counted and reported.
+      while (bytes > maxBytes && box._items.length > 1) {
+        const old = box._items.shift()!;
+        bytes -= size(old);
+        drop(old, 'queue over ' + maxBytes + ' bytes');
       }
-      if (got.length) this.add(got, true);
-      this.write();
-    };
-    const locks = (navigator as any).locks;
-    if (!locks) return run();
-    return locks.request('_df_adopt', run).catch(() => {});
-  }
+      save();
+    },
+    _remove(ids) {
+      box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= size(it)), 0));
+      save();
+    },
+    _write(h = Date.now()) {
+      dirty = 0;
+      if (!box._persist) return;
+      const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
+      // Full or throwing storage: keep going from memory; try again on the next write.
+      if (!ok && stored) log.warn('storage refused the queue; keeping it in memory');
+      stored = ok;
+    },
+    _adopt() {
+      if (!box._persist) return;
+      const run = () => {
+        const got: Item[] = [];
+        for (const k of lsKeys()) {
+          if (k.indexOf(PREFIX) || k == key) continue;
+          let s: { h: number; e: any[] } | undefined;
+          try {
+            s = JSON.parse(lsGet(k)!);
+          } catch {}
+          if (s && Date.now() - s.h < STALE) continue;
+          lsSet(k, null);
+          for (const e of (s && s.e) || []) {
+            if (e && typeof e.messageId == 'string') got[got.length] = { _id: e.messageId, _json: JSON.stringify(e) };
+          }
+        }
+        if (got.length) box._add(got, true);
+        box._write();
+      };
+      const locks = (navigator as any).locks;
+      return locks ? locks.request('_df_adopt', run) : run();
+    },
+  };
+  return box;
 }

@@ -19,12 +19,11 @@ export function retryAfter(header: string | null | undefined, now: number = Date
   return d > now ? Math.min(d - now, 3600e3) : 0;
 }
 
-/** What to do with a batch given the gateway's answer (0 = network error). */
-export type Verdict = 'ok' | 'retry' | 'split' | 'drop';
-export function verdict(status: number, size: number): Verdict {
-  if (status >= 200 && status < 300) return 'ok';
+/** What to do with a batch given the gateway's answer (status 0 = network error). */
+export const OK = 0, RETRY = 1, SPLIT = 2, DROP = 3;
+export function verdict(status: number, size: number): number {
+  if (status >= 200 && status < 300) return OK;
   // 413: halves fit. 400 on a batch: one bad event must not take the good ones with it.
-  if (status == 413 || status == 400) return size > 1 ? 'split' : 'drop';
-  if (!status || status == 408 || status == 429 || status >= 500) return 'retry';
-  return 'drop';
+  if (status == 413 || status == 400) return size > 1 ? SPLIT : DROP;
+  return !status || status == 408 || status == 429 || status >= 500 ? RETRY : DROP;
 }

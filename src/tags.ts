@@ -22,57 +22,51 @@ export interface Tag {
   storageKeys?: string[];
 }
 
-interface Entry {
-  t: Tag;
-  el?: HTMLScriptElement;
+export interface Tags {
+  _add(t: unknown): boolean;
+  /** Consent changed: inject what is now allowed. */
+  _update(): void;
+  _remove(r: unknown): boolean;
 }
 
-export function tagManager(getConsent: () => ConsentState, nonce: string | undefined) {
-  const tags: Record<string, Entry> = {};
+export function createTags(consent: () => ConsentState, nonce: string | undefined): Tags {
+  const tags: Record<string, [Tag, HTMLScriptElement?]> = {};
 
-  const inject = (e: Entry) => {
-    if (e.el || getConsent()[e.t.category || 'marketing'] !== true) return false;
-    const s = (e.el = document.createElement('script'));
-    s.src = e.t.src;
-    s.async = true;
+  const inject = (e: [Tag, HTMLScriptElement?]) => {
+    const t = e[0];
+    if (e[1] || consent()[t.category || 'marketing'] !== true) return false;
+    const s = (e[1] = document.createElement('script'));
+    s.src = t.src;
     if (nonce) s.nonce = nonce;
-    for (const k in e.t.attributes || {}) s.setAttribute(k, String(e.t.attributes![k]));
+    for (const k in t.attributes) s.setAttribute(k, '' + t.attributes[k]);
     const add = () => document.head.appendChild(s);
-    const when = e.t.timing;
-    if (when == 'load' && document.readyState != 'complete') addEventListener('load', add);
-    else if (when == 'idle') ((window as any).requestIdleCallback || setTimeout)(add);
+    if (t.timing == 'load' && document.readyState != 'complete') addEventListener('load', add);
+    else if (t.timing == 'idle') ((window as any).requestIdleCallback || setTimeout)(add);
     else add();
-    log.info('injected tag', e.t.id);
+    log.info('tag injected', t.id);
     return true;
   };
 
   return {
-    add(t: unknown): boolean {
-      const tag = t as Tag;
-      const id = tag && cleanId(tag.id);
-      if (!id || typeof tag.src != 'string' || !/^(https?:)?\/\//.test(tag.src)) {
-        log.warn('injectTag needs {id, src: "https://..."}');
-        return false;
-      }
-      if (tags[id]) return log.warn('tag ' + id + ' is already there'), false;
-      if (Object.keys(tags).length >= MAX_TAGS) return log.warn('at most ' + MAX_TAGS + ' tags'), false;
-      const e: Entry = (tags[id] = { t: { ...tag, id } });
-      return inject(e);
+    _add(t: any) {
+      const id = t && cleanId(t.id);
+      const why = !id || typeof t.src != 'string' || !/^(https?:)?\/\//.test(t.src)
+        ? 'needs {id, src: "https://..."}'
+        : tags[id] ? id + ' is already there' : Object.keys(tags).length >= MAX_TAGS ? 'at most ' + MAX_TAGS + ' tags' : '';
+      if (why) return log.warn('injectTag: ' + why), false;
+      return inject((tags[id!] = [{ ...t, id }]));
     },
-    /** Consent changed: inject what is now allowed. */
-    update(): void {
+    _update() {
       for (const id in tags) inject(tags[id]);
     },
-    remove(r: unknown): boolean {
-      const id = r ? cleanId((r as Tag).id) : undefined;
-      const e = id ? tags[id] : undefined;
+    _remove(r: any) {
+      const id = r && cleanId(r.id);
+      const e = id && tags[id];
       if (!e) return false;
-      delete tags[id!];
-      if (e.el) e.el.remove();
-      clearVendor([...(e.t.cookiePrefixes || []), ...((r as Tag).cookiePrefixes || [])], [
-        ...(e.t.storageKeys || []),
-        ...((r as Tag).storageKeys || []),
-      ]);
+      delete tags[id as string];
+      if (e[1]) e[1].remove();
+      const list = (k: 'cookiePrefixes' | 'storageKeys') => [...(e[0][k] || []), ...(r[k] || [])];
+      clearVendor(list('cookiePrefixes'), list('storageKeys'));
       return true;
     },
   };
@@ -80,22 +74,20 @@ export function tagManager(getConsent: () => ConsentState, nonce: string | undef
 
 /** Deletes cookies by name prefix (on this host and each parent domain) and storage keys by prefix. */
 export function clearVendor(cookies: string[], keys: string[]): void {
-  if (!cookies.length && !keys.length) return;
+  const match = (list: string[], name: string) => list.some((p) => p && !name.indexOf(p));
   const host = location.hostname.split('.');
   try {
     for (const c of document.cookie.split('; ')) {
       const name = c.split('=')[0];
-      if (!cookies.some((p) => p && name.indexOf(p) == 0)) continue;
-      for (let i = 0; i < host.length; i++) {
-        const d = i ? ';domain=.' + host.slice(i - 1).join('.') : '';
-        document.cookie = name + '=;path=/;max-age=0' + d;
-      }
+      if (match(cookies, name))
+        for (let i = 0; i < host.length; i++)
+          document.cookie = name + '=;path=/;max-age=0' + (i ? ';domain=.' + host.slice(i - 1).join('.') : '');
     }
   } catch {}
   for (const st of ['localStorage', 'sessionStorage']) {
     try {
       const s: Storage = (window as any)[st];
-      for (const k of Object.keys(s)) if (keys.some((p) => p && k.indexOf(p) == 0)) s.removeItem(k);
+      for (const k of Object.keys(s)) if (match(keys, k)) s.removeItem(k);
     } catch {}
   }
 }

@@ -17,11 +17,19 @@ export async function post(url: string, body: BodyInit, keepalive: boolean): Pro
         clearTimeout(t);
         done(a);
       };
-      try {
-        fetch(url, { method: 'POST', body, keepalive, credentials: 'include', mode: 'cors' }).then(
-          (r) => end([r.status, r.headers.get('Retry-After')]),
-          () => end([0, null]),
+      const go = (ka: boolean): unknown =>
+        fetch(url, { method: 'POST', body, keepalive: ka, credentials: 'include', mode: 'cors' }).then(
+          (r) => {
+            // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
+            // until its body is consumed, and refuses further keepalive requests past it.
+            r.text().catch(() => 0);
+            end([r.status, r.headers.get('Retry-After')]);
+          },
+          // A refused keepalive request (the browser's budget is spent) goes again without it.
+          () => (ka ? go(false) : end([0, null])),
         );
+      try {
+        go(keepalive);
       } catch {
         // fetch itself is broken (replaced by the page): the beacon is the way out, and the
         // browser's word that it took the body is all the answer there will be.

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { take, body } from '../src/batch.ts';
 import { byteLength } from '../src/sanitize.ts';
 
-const item = (i: number, size = 10) => ({ id: 'm' + i, json: JSON.stringify({ i, pad: 'x'.repeat(size) }) });
+const item = (i: number, size = 10) => ({ _id: 'm' + i, _json: JSON.stringify({ i, pad: 'x'.repeat(size) }) });
 
 test('take respects the count', () => {
   const items = Array.from({ length: 25 }, (_, i) => item(i));
   assert.equal(take(items, 10, 1e9).length, 10);
   assert.equal(take(items.slice(0, 3), 10, 1e9).length, 3);
-  assert.deepEqual(take(items, 10, 1e9).map((x) => x.id), items.slice(0, 10).map((x) => x.id));
+  assert.deepEqual(take(items, 10, 1e9).map((x) => x._id), items.slice(0, 10).map((x) => x._id));
 });
 
 test('take respects the byte limit and the body stays under it', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoff, retryAfter, verdict, RETRY_BASE, RETRY_CAP } from '../src/retry.ts';
+import { backoff, retryAfter, verdict, RETRY_BASE, RETRY_CAP, OK, RETRY, SPLIT, DROP } from '../src/retry.ts';
 
 test('backoff: full jitter under an exponential ceiling capped at 30 s', () => {
   for (let a = 1; a <= 20; a++) {
@@ -29,11 +29,11 @@ test('retryAfter: seconds, HTTP dates, garbage', () => {
 });
 
 test('verdict: what each status means', () => {
-  assert.equal(verdict(200, 5), 'ok');
-  for (const s of [0, 408, 429, 500, 502, 503]) assert.equal(verdict(s, 5), 'retry', String(s));
-  assert.equal(verdict(413, 5), 'split');
-  assert.equal(verdict(413, 1), 'drop');
-  assert.equal(verdict(400, 5), 'split');
-  assert.equal(verdict(400, 1), 'drop');
-  for (const s of [401, 403, 404]) assert.equal(verdict(s, 5), 'drop', String(s));
+  assert.equal(verdict(200, 5), OK);
+  for (const s of [0, 408, 429, 500, 502, 503]) assert.equal(verdict(s, 5), RETRY, String(s));
+  assert.equal(verdict(413, 5), SPLIT);
+  assert.equal(verdict(413, 1), DROP);
+  assert.equal(verdict(400, 5), SPLIT);
+  assert.equal(verdict(400, 1), DROP);
+  for (const s of [401, 403, 404]) assert.equal(verdict(s, 5), DROP, String(s));
 });

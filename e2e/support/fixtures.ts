@@ -74,8 +74,9 @@ export function watch(p: Page, errors: string[]): void {
 }
 
 /** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
-export async function stubPage(gw: Gw, o: { body?: string; head?: string; key?: string; global?: string; nonce?: string; endpoint?: string } = {}): Promise<string> {
-  const tag = await snippetTag({ src: gw.url + '/d.js', key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint });
+export async function stubPage(gw: Gw, o: { body?: string; head?: string; key?: string; global?: string; nonce?: string; endpoint?: string; full?: boolean } = {}): Promise<string> {
+  // `full`: the build with CMP auto-detection and tag injection (dist/d.full.js).
+  const tag = await snippetTag({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint });
   return `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${tag}${o.head || ''}</head><body>${o.body || ''}</body></html>`;
 }
 
