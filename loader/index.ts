@@ -2,10 +2,9 @@
 // collector and replay the stub's queue. Nothing here may throw into the page.
 import { scriptConfig } from './config';
 import { install } from './replay';
-import { log } from '../src/log';
 
 try {
   const cfg = scriptConfig(document);
+  // Without a key there is nothing to send to (and debug can't be on yet to say so).
   if (cfg && cfg.pipelineKey) install(window, cfg);
-  else log.warn('no data-pipeline-key found on the d.js script tag');
 } catch (e) {}

@@ -6,7 +6,11 @@ export interface Item {
   _id: string;
   /** The event as JSON, serialized once when it was queued. */
   _json: string;
+  /** Its UTF-8 size. */
+  _size: number;
 }
+
+export const item = (id: string, json: string): Item => ({ _id: id, _json: json, _size: byteLength(json) });
 
 /** Overhead of `{"batch":[` ... `],"sentAt":"2026-01-01T00:00:00.000Z"}`. */
 const ENVELOPE = 60;
@@ -16,7 +20,7 @@ export function take(items: Item[], maxCount: number, maxBytes: number): Item[] 
   const out: Item[] = [];
   let bytes = ENVELOPE;
   for (const it of items) {
-    const b = byteLength(it._json) + 1;
+    const b = it._size + 1;
     if (out.length >= maxCount || (out.length && bytes + b > maxBytes)) break;
     out[out.length] = it;
     bytes += b;

@@ -4,7 +4,8 @@
 import type { ConsentState, DataflyEvent, Dict, Options } from './types';
 import { buildEvent } from './event';
 import { browserContext } from './context';
-import { cleanDict, cleanId, byteLength } from './sanitize';
+import { cleanDict, cleanId } from './sanitize';
+import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
@@ -14,6 +15,7 @@ import { landing, type Session } from './campaign';
 import { createTags } from './tags';
 import { lsSet, readJSON } from './storage';
 import { log } from './log';
+import { listen } from './listen';
 import { uuid } from './uuid';
 
 /** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
@@ -32,13 +34,6 @@ export interface Collector {
 
 const num = (v: unknown, d: number, min: number, max: number) => (typeof v == 'number' && v >= min && v <= max ? Math.floor(v) : d);
 
-/** Adds an event listener whose errors stay inside. */
-export const listen = (t: EventTarget, ev: string, f: (e: any) => unknown) =>
-  t.addEventListener(ev, (e) => {
-    try {
-      f(e);
-    } catch {}
-  }, true);
 
 export function createCollector(o: Options): Collector {
   if (o.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
@@ -82,7 +77,7 @@ export function createCollector(o: Options): Collector {
     if (allowed()) return send(e, now);
     if (cs[gate] === false) return warn(type + ' dropped: no ' + gate + ' consent');
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
-    if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': too many events awaiting consent');
+    if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
     held[held.length] = e;
     log.info('held until consent:', type, e);
   }
@@ -95,15 +90,15 @@ export function createCollector(o: Options): Collector {
     // A session stays alive while events flow; its stamp is written at most once a minute.
     const t = Date.now();
     if (t - session.t > 6e4) (session.t = t), saveSession();
-    const json = JSON.stringify(e);
-    if (byteLength(json) > MAX_EVENT_BYTES) return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB: dropped');
+    const it = item(e.messageId, JSON.stringify(e));
+    if (it._size > MAX_EVENT_BYTES) return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB: dropped');
     log.info(e.type, e.event || e.name || e.userId || e.groupId || '', e);
-    box._add([{ _id: e.messageId, _json: json }]);
+    box._add([it]);
     out._kick(now);
   }
 
   function setConsent(s: unknown): void {
-    if (!s || typeof s != 'object') return warn('consent needs an object like {analytics: true}');
+    if (!s || typeof s != 'object') return warn('consent needs an object');
     const next: ConsentState = { ...cs };
     for (const k in s) {
       const v = (s as Dict)[k];
@@ -123,7 +118,7 @@ export function createCollector(o: Options): Collector {
       held = [];
       box._adopt();
     } else if (cs[gate] === false && held.length) {
-      warn('consent denied: dropped ' + held.length + ' held events');
+      warn('no consent: dropped ' + held.length + ' held events');
       held = [];
     }
     if (tags) tags._update();
@@ -140,13 +135,13 @@ export function createCollector(o: Options): Collector {
   /** Optional bag: undefined/null mean {}, a plain object is copied clean, anything else is refused. */
   function bag(v: unknown, what: string): Dict | undefined {
     const d = v == null ? {} : cleanDict(v);
-    if (!d) warn(what + ' must be a plain object: call ignored');
+    if (!d) warn(what + ' must be a plain object; ignored');
     return d;
   }
 
   function named(v: unknown, what: string): string | undefined {
     const s = cleanId(v);
-    if (!s) warn(what + ' must be a non-empty string of at most 1024 characters: call ignored (' + String(v) + ')');
+    if (!s) warn(what + ' must be a string of 1-1024 characters; ignored: ' + String(v));
     return s;
   }
 

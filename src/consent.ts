@@ -13,6 +13,7 @@
 //   grants everything. The TC string is kept as `tcString`.
 import type { ConsentState } from './types';
 import { cookieGet } from './storage';
+import { listen } from './listen';
 
 export const CATEGORIES = ['essential', 'functional', 'analytics', 'marketing', 'personalization'];
 
@@ -53,12 +54,7 @@ export function fromTcf(d: any): ConsentState {
 /** Starts reading the configured CMP(s) ('onetrust' | 'cookiebot' | 'tcf' | 'auto'); calls `set` now and on every change. */
 export function watchCmp(which: string, set: (s: ConsentState) => void): void {
   const use = (name: string) => which == name || which == 'auto';
-  const on = (ev: string, f: () => unknown) =>
-    addEventListener(ev, () => {
-      try {
-        f();
-      } catch {}
-    });
+  const on = (ev: string, f: () => unknown) => listen(window, ev, f);
   if (use('onetrust')) {
     const read = () => {
       const g = win.OnetrustActiveGroups || (/groups=([^&]*)/.exec(cookieGet('OptanonConsent') || '') || [])[1];

@@ -10,9 +10,8 @@ function device(): Omit<EventContext, 'page'> {
   try {
     timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   } catch {}
-  const s = window.screen || ({} as Screen);
   return {
-    screen: { width: s.width | 0, height: s.height | 0 },
+    screen: { width: screen.width, height: screen.height },
     locale: navigator.language || '',
     timezone,
     userAgent: navigator.userAgent,

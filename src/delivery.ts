@@ -1,7 +1,7 @@
 // Sends the outbox to the gateway: batches, retries, offline pauses, the unload path and flush().
 import { body, take, type Item } from './batch';
 import { backoff, retryAfter, verdict, OK, RETRY, SPLIT, DROP } from './retry';
-import { beacon, post } from './transport';
+import { beacon, gzip, post } from './transport';
 import { byteLength } from './sanitize';
 import { log } from './log';
 import type { Outbox } from './outbox';
@@ -82,8 +82,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     const batch = take(pending(), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
-    const data = body(batch);
-    const size = byteLength(data);
+    const data = await gzip(body(batch));
+    const size = typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length;
     // Small requests go with keepalive so that a page closing mid-request doesn't cancel them.
     const ka = keepaliveBytes + size <= KEEPALIVE_BUDGET;
     if (ka) (keepaliveBytes += size), mark(batch, true);

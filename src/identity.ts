@@ -7,6 +7,8 @@ import { uuid } from './uuid';
 
 const COOKIE = '_df_aid';
 const KEY = '_df_id';
+/** Each id with its traits. */
+const PAIRS = [['userId', 'traits'], ['groupId', 'groupTraits']];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export interface Identity {
@@ -40,15 +42,14 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       me._persist = true;
       const saved = readJSON<User>(KEY) || ({} as User);
       const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
-      const u = me._u;
+      const u: any = me._u;
       if (a) u.anonymousId = a;
-      if (!u.userId && typeof saved.userId == 'string') (u.userId = saved.userId), (u.traits = saved.traits || {});
-      if (!u.groupId && typeof saved.groupId == 'string') (u.groupId = saved.groupId), (u.groupTraits = saved.groupTraits || {});
+      for (const [k, t] of PAIRS) if (!u[k] && typeof (saved as any)[k] == 'string') (u[k] = (saved as any)[k]), (u[t] = (saved as any)[t] || {});
       save();
     },
     _set(g, id, traits) {
       const u: any = me._u;
-      const [k, t] = g ? ['groupId', 'groupTraits'] : ['userId', 'traits'];
+      const [k, t] = PAIRS[+g];
       u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
       u[k] = id;
       save();

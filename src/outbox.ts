@@ -9,8 +9,7 @@
 // messageId de-duplication absorbs the doubles. (A lock held for the tab's whole life would have
 // been simpler, but a held lock keeps the page out of the back/forward cache.)
 import { lsGet, lsKeys, lsSet } from './storage';
-import { byteLength } from './sanitize';
-import { joinJson, type Item } from './batch';
+import { item, joinJson, type Item } from './batch';
 import { log } from './log';
 
 export const PREFIX = '_df_q.';
@@ -33,7 +32,6 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
   let bytes = 0;
   let dirty = 0;
   let stored = true;
-  const size = (it: Item) => byteLength(it._json);
 
   // Coalesces the writes of one task: 1,000 track calls in a loop make one write.
   const save = () => dirty++ || queueMicrotask(() => box._write());
@@ -43,18 +41,18 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
     _persist: persist,
     _add(list, front) {
       const have = new Set(box._items.map((i) => i._id));
-      list = list.filter((it) => !have.has(it._id) && (bytes += size(it)));
+      list = list.filter((it) => !have.has(it._id) && (bytes += it._size));
       box._items = front ? list.concat(box._items) : box._items.concat(list);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
       while (bytes > maxBytes && box._items.length > 1) {
         const old = box._items.shift()!;
-        bytes -= size(old);
+        bytes -= old._size;
         drop(old, 'queue over ' + maxBytes + ' bytes');
       }
       save();
     },
     _remove(ids) {
-      box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= size(it)), 0));
+      box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= it._size), 0));
       save();
     },
     _write(h = Date.now()) {
@@ -62,7 +60,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
       if (!box._persist) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
-      if (!ok && stored) log.warn('storage refused the queue; keeping it in memory');
+      if (!ok && stored) log.warn('storage refused the queue: kept in memory');
       stored = ok;
     },
     _adopt() {
@@ -78,7 +76,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
           if (s && Date.now() - s.h < STALE) continue;
           lsSet(k, null);
           for (const e of (s && s.e) || []) {
-            if (e && typeof e.messageId == 'string') got[got.length] = { _id: e.messageId, _json: JSON.stringify(e) };
+            if (e && typeof e.messageId == 'string') got[got.length] = item(e.messageId, JSON.stringify(e));
           }
         }
         if (got.length) box._add(got, true);

@@ -72,13 +72,6 @@ function tryClean(o: any, k: string | number, depth: number, seen: object[]): un
   }
 }
 
-/** UTF-8 byte length of a string, without TextEncoder allocations on the hot path. */
-export function byteLength(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // 2 bytes below 0x800; a surrogate pair is 4 bytes for 2 chars; the rest 3 bytes.
-    if (c > 0x7f) n += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2;
-  }
-  return n;
-}
+const enc = new TextEncoder();
+/** UTF-8 byte length of a string (measured once per event: queued items keep it). */
+export const byteLength = (s: string): number => enc.encode(s).length;

@@ -4,6 +4,8 @@
 // listen to. Which changes are a new page (README, "Single-page apps"): pushState and popstate
 // when path or query change; replaceState when the path changes; hashchange when the option is on.
 
+import { listen } from './listen';
+
 const EVENT = 'datafly:navigate';
 const MARK = '__datafly';
 
@@ -48,8 +50,7 @@ export function watchNavigation(hash: boolean, page: (prev: string) => void): vo
       page(prev);
     }, 0);
   };
-  const on = (ev: string) => addEventListener(ev, (e) => { try { check(e); } catch {} });
-  on(EVENT);
-  on('popstate');
-  if (hash) on('hashchange');
+  listen(window, EVENT, check);
+  listen(window, 'popstate', check);
+  if (hash) listen(window, 'hashchange', check);
 }

@@ -39,6 +39,19 @@ export async function post(url: string, body: BodyInit, keepalive: boolean): Pro
   };
 }
 
+/**
+ * gzip by CompressionStream (streamed off the main thread) for bodies big enough to gain; the
+ * gateway recognises gzip by its first bytes, and a body without Content-Type still needs no
+ * preflight. Where CompressionStream is missing, or it fails, the text goes as it is.
+ */
+export async function gzip(text: string): Promise<BodyInit> {
+  try {
+    if (text.length > 1024)
+      return new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+  } catch {}
+  return text;
+}
+
 /** Hands the body to the browser for delivery after unload; false when the browser refused it. */
 export function beacon(url: string, body: BodyInit): boolean {
   try {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { take, body } from '../src/batch.ts';
+import { take, body, item as mk } from '../src/batch.ts';
 import { byteLength } from '../src/sanitize.ts';
 
-const item = (i: number, size = 10) => ({ _id: 'm' + i, _json: JSON.stringify({ i, pad: 'x'.repeat(size) }) });
+const item = (i: number, size = 10) => mk('m' + i, JSON.stringify({ i, pad: 'x'.repeat(size) }));
 
 test('take respects the count', () => {
   const items = Array.from({ length: 25 }, (_, i) => item(i));

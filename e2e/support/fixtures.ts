@@ -1,6 +1,7 @@
 // Shared e2e fixtures: one gateway (with fault injection on) and one site server per worker, reset
 // before each test; helpers to build pages with the pasted stub and to read what the gateway got.
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page, type Request } from '@playwright/test';
+import { gunzipSync } from 'node:zlib';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,3 +97,10 @@ export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
 export const byType = (events: any[], type: string) => events.filter((e) => e.type == type);
 
 export { expect };
+
+/** The events of a batch request, whether its body went as text or gzip (first bytes 1f 8b). */
+export function batchOf(r: Request): any[] {
+  const b = r.postDataBuffer() || Buffer.alloc(0);
+  const text = b[0] == 0x1f && b[1] == 0x8b ? gunzipSync(b).toString('utf8') : b.toString('utf8');
+  return JSON.parse(text).batch;
+}
