@@ -24,8 +24,6 @@ export const state = (...v: unknown[]): ConsentState => {
   return s;
 };
 
-const win = window as any;
-
 export function fromOneTrust(groups: string): ConsentState | undefined {
   const on: Record<string, boolean> = {};
   // Either the cookie's "C0001:1,C0002:0" or OnetrustActiveGroups' ",C0001,C0003,".
@@ -53,6 +51,7 @@ export function fromTcf(d: any): ConsentState {
 
 /** Starts reading the configured CMP(s) ('onetrust' | 'cookiebot' | 'tcf' | 'auto'); calls `set` now and on every change. */
 export function watchCmp(which: string, set: (s: ConsentState) => void): void {
+  const win = window as any;
   const use = (name: string) => which == name || which == 'auto';
   const on = (ev: string, f: () => unknown) => listen(window, ev, f);
   if (use('onetrust')) {
