@@ -26,7 +26,11 @@ export function install(w: any, base: Options): any {
 
   // The stub may have queued init({...}) calls: their options apply before anything starts.
   let opts: Options = { ...base };
-  for (const c of queued) if (c[0] == 'init' && isPlainObject(c[1][0])) opts = { ...opts, ...(c[1][0] as Partial<Options>) };
+  for (const c of queued)
+    try {
+      // A hostile options object (throwing getters, a revoked Proxy) is skipped, not fatal.
+      if (c[0] == 'init' && isPlainObject(c[1][0])) opts = { ...opts, ...(c[1][0] as Partial<Options>) };
+    } catch {}
 
   const c = createCollector(opts);
   const backlog: Call[] = [];

@@ -11,7 +11,7 @@ import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
 import { CATEGORIES, state, watchCmp } from './consent';
 import { watchNavigation } from './spa';
-import { landing, type Session } from './campaign';
+import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
 import { lsSet, readJSON } from './storage';
 import { log } from './log';
@@ -45,6 +45,8 @@ export function createCollector(o: Options): Collector {
   let cs: ConsentState = state(!managed, !managed, !managed, !managed);
   const allowed = () => !gate || cs[gate] === true;
   let held: DataflyEvent[] = [];
+  // Whether the gate category was answered (by the page or a CMP): not known yet is not a denial.
+  let answered = false;
   let lastSent: string | undefined;
 
   const id = createIdentity(allowed(), o.cookieDomain);
@@ -62,6 +64,7 @@ export function createCollector(o: Options): Collector {
 
   // Campaign session: stored only where storage is allowed.
   let session: Session = { t: 0 };
+  let lastEvent = 0;
   let landingUrl = location.href;
   let referrer = document.referrer;
   const SKEY = '_df_s';
@@ -72,34 +75,40 @@ export function createCollector(o: Options): Collector {
     saveSession();
   };
 
-  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): void {
+  /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
+  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
     const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
     if (allowed()) return send(e, now);
-    if (cs[gate] === false) return warn(type + ' dropped: no ' + gate + ' consent');
+    if (answered) return warn(type + ' dropped: no ' + gate + ' consent'), true;
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
     if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
-    held[held.length] = e;
-    log.info('held until consent:', type, e);
+    return !!(held[held.length] = e);
   }
 
-  function send(e: DataflyEvent, now?: boolean): void {
+  function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
     c.consent = { ...cs };
+    // A session stays alive while events flow (its stamp is written at most once a minute); 30
+    // minutes without an event end it, also within one long page view.
+    const t = Date.now();
+    if (lastEvent && t - lastEvent >= SESSION_MS) session = { t: 0 };
+    lastEvent = t;
     if (session.campaign) c.campaign = session.campaign;
     if (session.clickIds) c.clickIds = session.clickIds;
-    // A session stays alive while events flow; its stamp is written at most once a minute.
-    const t = Date.now();
     if (t - session.t > 6e4) (session.t = t), saveSession();
     const it = item(e.messageId, JSON.stringify(e));
-    if (it._size > MAX_EVENT_BYTES) return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB: dropped');
+    if (it._size > MAX_EVENT_BYTES) return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB: dropped'), false;
     log.info(e.type, e.event || e.name || e.userId || e.groupId || '', e);
     box._add([it]);
     out._kick(now);
+    return true;
   }
 
-  function setConsent(s: unknown): void {
+  function setConsent(s: unknown, fromCmp?: boolean): void {
     if (!s || typeof s != 'object') return warn('consent needs an object');
-    const next: ConsentState = { ...cs };
+    // A CMP reports its whole state: its codes replace the earlier ones (none left stale).
+    const next: ConsentState = fromCmp ? state(cs.functional, cs.analytics, cs.marketing, cs.personalization) : { ...cs };
+    if (gate && typeof (s as Dict)[gate] == 'boolean') answered = true;
     for (const k in s) {
       const v = (s as Dict)[k];
       // Canonical categories are booleans; a CMP's own codes may also be strings (a TC string).
@@ -117,7 +126,7 @@ export function createCollector(o: Options): Collector {
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
       box._adopt();
-    } else if (cs[gate] === false && held.length) {
+    } else if (answered && cs[gate] === false && held.length) {
       warn('no consent: dropped ' + held.length + ' held events');
       held = [];
     }
@@ -141,7 +150,8 @@ export function createCollector(o: Options): Collector {
 
   function named(v: unknown, what: string): string | undefined {
     const s = cleanId(v);
-    if (!s) warn(what + ' must be a string of 1-1024 characters; ignored: ' + String(v));
+    // typeof, not String(v): that throws for Object.create(null) or a hostile toString.
+    if (!s) warn(what + ' must be a string of 1-1024 characters; ignored: ' + (typeof v == 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v));
     return s;
   }
 
@@ -150,7 +160,8 @@ export function createCollector(o: Options): Collector {
     const what = g ? 'groupId' : 'userId';
     const n = named(v, what);
     const t = n && bag(traits, what + ' traits');
-    if (t) emit(g ? 'group' : 'identify', g ? { groupId: n, traits: id._set(g, n!, t) } : { traits: id._set(g, n!, t) }, time, url);
+    // The new state stands only if its event does (an identify over 64 KB changes nothing).
+    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', g ? { groupId: n, traits } : { traits }, time, url));
   };
 
   const api: Record<string, (time: number, url: string, a?: any, b?: any) => unknown> = {
@@ -206,7 +217,7 @@ export function createCollector(o: Options): Collector {
     _methods: Object.keys(api),
     _call(method, args, time, url) {
       const f = api[method];
-      if (!f) return warn('unknown method ' + String(method));
+      if (!f) return warn('unknown method ' + (typeof method == 'string' ? method : typeof method));
       try {
         return f(time, url, args[0], args[1]);
       } catch (e) {
@@ -216,7 +227,7 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, setConsent) : needFull('cmp');
+      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : needFull('cmp');
       if (o.autoPage !== false) self._call('page', [], time, url);
       if (o.spa !== false)
         watchNavigation(!!o.hashChange, (prev) => {

@@ -73,7 +73,8 @@ export function watchCmp(which: string, set: (s: ConsentState) => void): void {
   }
   if (use('cookiebot')) {
     const read = () => {
-      let c = win.Cookiebot && win.Cookiebot.consent;
+      // Before the visitor answers, Cookiebot.consent holds its defaults (all false): not an answer.
+      let c = win.Cookiebot && win.Cookiebot.hasResponse !== false && win.Cookiebot.consent;
       const raw = cookieGet('CookieConsent');
       // "-1": the visitor is where no consent is required.
       if (!c && raw == '-1') c = { preferences: 1, statistics: 1, marketing: 1 };

@@ -71,8 +71,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   }
 
   function failed(it: Item, reason: string): void {
-    const m = /"type":"(\w+)"(,"(event|name)":"[^"]*")?/.exec(it._json) || [];
-    log.warn('dropped ' + (m[1] || 'event') + (m[2] ? m[2].slice(m[3].length + 4) : '') + ' ' + it._id + ': ' + reason);
+    // Named by messageId: debug mode printed every event with its id when it was queued.
+    log.warn('dropped ' + it._id + ': ' + reason);
     settle(new Set([it._id]), reason);
   }
 

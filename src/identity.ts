@@ -20,8 +20,11 @@ export interface Identity {
    * a user or group set in memory meanwhile wins over the stored one.
    */
   _enable(): void;
-  /** Sets the user or group (`g`); traits merge while the id stays the same, and start afresh for a new one. */
-  _set(g: boolean, id: string, traits: Dict): Dict;
+  /**
+   * Sets the user or group (`g`); traits merge while the id stays the same, and start afresh for a
+   * new one. `send` makes the event from the merged traits; if it refuses, nothing changes.
+   */
+  _set(g: boolean, id: string, traits: Dict, send: (merged: Dict) => boolean): void;
   /** Makes `userId` the user; returns the previous id (userId, else anonymousId). */
   _alias(userId: string): string;
   _reset(): void;
@@ -47,13 +50,14 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       for (const [k, t] of PAIRS) if (!u[k] && typeof (saved as any)[k] == 'string') (u[k] = (saved as any)[k]), (u[t] = (saved as any)[t] || {});
       save();
     },
-    _set(g, id, traits) {
+    _set(g, id, traits, send) {
       const u: any = me._u;
       const [k, t] = PAIRS[+g];
+      const was = [u[k], u[t]];
       u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
       u[k] = id;
-      save();
-      return u[t];
+      if (send(u[t])) save();
+      else [u[k], u[t]] = was;
     },
     _alias(userId) {
       const prev = me._u.userId || me._u.anonymousId;

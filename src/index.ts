@@ -38,8 +38,10 @@ function init(o: Options): Datafly {
         q.sort((a, b) => a[2] - b[2]);
         w[name] = { q };
       }
-      queue.length = 0;
       real = install(w, o || ({} as Options));
+      // A collector was already loaded (stub + d.js first): hand it our early calls, in order.
+      if (queue.length && stub === real) for (const [m, a] of queue) real[m].apply(real, a);
+      queue.length = 0;
     }
   } catch {}
   return datafly;

@@ -28,7 +28,9 @@ export function isPlainObject(v: unknown): v is Dict {
 
 /** Deep, safe copy of a trait/property bag, or undefined when `v` is not a plain object. */
 export function cleanDict(v: unknown): Dict | undefined {
-  return isPlainObject(v) ? (clean(v, 0, []) as Dict) : undefined;
+  // The copy must still be an object: a toJSON() on the bag itself may turn it into anything.
+  const c: any = isPlainObject(v) && clean(v, 0, []);
+  return c && typeof c == 'object' && !Array.isArray(c) ? c : undefined;
 }
 
 const DROP = {};

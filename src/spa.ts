@@ -38,10 +38,15 @@ export function watchNavigation(hash: boolean, page: (prev: string) => void): vo
   const check = (e: Event) => {
     // replaceState counts only when the path (not just the query) changed.
     const full = (e as CustomEvent).detail == 'replaceState' ? key(false) != lastPath : key(true) != lastFull;
-    if (!full) return;
+    if (!full) {
+      // Not a page view, but the app is at this URL now: later comparisons and referrers start here.
+      if (!timer) (last = location.href), (lastPath = key(false)), (lastFull = key(true));
+      return;
+    }
     clearTimeout(timer);
     // Deferred a tick so that the router's redirects settle and its new title is set.
     timer = setTimeout(() => {
+      timer = 0;
       if (key(true) == lastFull) return;
       const prev = last;
       last = location.href;

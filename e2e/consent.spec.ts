@@ -1,0 +1,306 @@
+// Consent: the state on every event, consent_update events, the CMP readers (OneTrust, Cookiebot,
+// IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
+import type { Page, BrowserContext } from '@playwright/test';
+import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
+import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner } from './support/cmp-banners';
+
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
+const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
+const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
+const updates = (evs: any[]) => evs.filter((e) => e.type == 'track' && e.event == 'consent_update');
+
+/** What the collector has stored on the site: `_df*` localStorage keys and the `_df_aid` cookie. */
+async function stored(page: Page, context: BrowserContext, siteUrl: string) {
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.indexOf('_df') == 0).sort());
+  const cookies = (await context.cookies(siteUrl)).filter((c) => c.name.indexOf('_df') == 0).map((c) => c.name);
+  return { keys, cookies };
+}
+
+/** Waits `ms` and asserts the gateway still has exactly `n` events. */
+async function stillAt(page: Page, gw: any, n: number, ms = 1500) {
+  await page.waitForTimeout(ms);
+  expect((await gw.events()).length).toBe(n);
+}
+
+test.describe('consent state through the API', () => {
+  test('default: every event carries all five categories granted', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/default', await stubPage(gw, { body: `<script>_df.track('a'); _df.identify('u1')</script>` }));
+    await page.goto(url);
+    const evs = await gw.waitFor(3);
+    expect(names(evs)).toEqual(['page', 'a', 'identify']);
+    for (const e of evs) expect(e.context.consent).toEqual(ALL);
+    await stillAt(page, gw, 3, 800); // no consent_update when nothing changed
+    expect(errors).toEqual([]);
+  });
+
+  test('_df.consent(): a consent_update is sent at once, once per change, across page views; later events carry the state', async ({ page, gw, site, errors }) => {
+    // flushInterval 10 s: anything arriving sooner was sent "at once", not with the batch timer.
+    const url = site.set('/consent/api', await stubPage(gw, { body: `<script>_df.init({ flushInterval: 10000 })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    const t0 = Date.now();
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true, marketing: false }));
+    let evs = await gw.waitFor(2, 4000);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(names(evs)).toEqual(['page', 'consent_update']);
+    const want = { ...ALL, marketing: false };
+    expect(evs[1].properties).toEqual(want);
+    expect(evs[1].context.consent).toEqual(want);
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(want);
+
+    // The same state again: nothing new. Non-booleans for canonical categories are ignored,
+    // essential can't be turned off, a CMP-like string code is kept.
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: true, marketing: false });
+      df.consent({ analytics: 'yes', essential: false });
+      df.consent({ personalization: false, tcString: 'CPabc' });
+      df.track('after');
+    });
+    const want2 = { ...want, personalization: false, tcString: 'CPabc' };
+    await expect.poll(async () => names(await gw.events()), { timeout: 4000 }).toEqual(['page', 'consent_update', 'consent_update', 'after']);
+    evs = await gw.events();
+    expect(evs[2].properties).toEqual(want2);
+    expect(evs[3].context.consent).toEqual(want2);
+
+    // Next page view: the same state told again is not a change; a different one is.
+    await page.reload();
+    await collectorLoaded(page);
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true, marketing: false, personalization: false, tcString: 'CPabc' }));
+    await page.evaluate(() => (window as any)._df.flush());
+    await stillAt(page, gw, 5, 500);
+    expect(names(await gw.events())).toEqual(['page', 'consent_update', 'consent_update', 'after', 'page']);
+    await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
+    evs = await gw.waitFor(6, 4000);
+    expect(evs[5].properties).toEqual({ ...want2, marketing: true });
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('OneTrust', () => {
+  test('requireConsent: nothing stored or sent before the banner; Accept sends what was held with its own times, then persists', async ({ page, context, gw, site, errors }) => {
+    const url = site.set('/consent/ot-hold', await stubPage(gw, { full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click', { n: 1 })</script>${oneTrustBanner()}`,
+    }));
+    await page.goto(url + '?utm_source=news&gclid=G1');
+    await collectorLoaded(page);
+    await page.evaluate(() => (window as any)._df.identify('user-7', { plan: 'pro' }));
+    await stillAt(page, gw, 0, 1500);
+    expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+    const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    expect(anon).toMatch(UUID4);
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
+    // The anonymous id lived in memory only: in a fresh page view it is another one.
+    const before = Date.now();
+    await page.click('#onetrust-accept-btn-handler');
+    const evs = await gw.waitFor(4);
+    await stillAt(page, gw, 4, 1200);
+    expect(names(evs)).toEqual(['page', 'early_click', 'identify', 'consent_update']);
+    const want = { ...ALL, C0001: true, C0002: true, C0003: true, C0004: true };
+    for (const e of evs) {
+      expect(e.anonymousId).toBe(anon);
+      expect(e.context.consent).toEqual(want);
+      expect(e.context.campaign).toEqual({ source: 'news' });
+      expect(e.context.clickIds).toEqual({ gclid: 'G1' });
+    }
+    for (const e of evs.slice(0, 3)) expect(Date.parse(e.timestamp)).toBeLessThan(before - 1000);
+    expect(evs[2].userId).toBe('user-7');
+    expect(evs[3].properties).toEqual(want);
+    expect(await page.evaluate(() => (window as any).pageWrapperCalls)).toBe(1);
+    // Persisted as usual from now on.
+    const s = await stored(page, context, site.url);
+    expect(s.cookies).toEqual(['_df_aid']);
+    expect(s.keys).toEqual(expect.arrayContaining(['_df_id', '_df_s', '_df_cs']));
+    expect((await context.cookies(site.url)).find((c) => c.name == '_df_aid')!.value).toBe(anon);
+
+    // Next page view: consent read from the OptanonConsent cookie at start; same state, so no
+    // new consent_update; same visitor.
+    await page.goto(url);
+    await collectorLoaded(page);
+    const all = await gw.waitFor(6);
+    await stillAt(page, gw, 6, 1500);
+    expect(names(all.slice(4))).toEqual(['page', 'early_click']);
+    expect(all[4].anonymousId).toBe(anon);
+    expect(all[4].userId).toBe('user-7');
+    expect(all[4].context.consent).toMatchObject(ALL);
+    expect(errors).toEqual([]);
+  });
+
+  test('requireConsent: a fresh page view before any answer has a new in-memory anonymousId', async ({ page, context, gw, site }) => {
+    const url = site.set('/consent/ot-mem', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    const a = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    await page.reload();
+    await collectorLoaded(page);
+    const b = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    expect(a).toMatch(UUID4);
+    expect(b).toMatch(UUID4);
+    expect(b).not.toBe(a);
+    expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+    await stillAt(page, gw, 0, 500);
+  });
+
+  test('cmp only: Reject, then Accept, then withdraw on the banner; one consent_update per change with mapped categories and current codes', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/ot-change', await stubPage(gw, { full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ cmp: 'onetrust' })</script>${oneTrustBanner()}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    let evs = await gw.waitFor(1);
+    expect(evs[0].context.consent).toEqual(NONE); // managed by a CMP: unknown = not granted
+
+    await page.click('#onetrust-reject-all-handler');
+    evs = await gw.waitFor(2);
+    expect(evs[1].properties).toEqual({ ...NONE, C0001: true });
+
+    await page.click('#ot-save-stats'); // performance (C0002) only → analytics
+    evs = await gw.waitFor(3);
+    expect(evs[2].properties).toEqual({ ...NONE, analytics: true, C0001: true, C0002: true });
+
+    await page.click('#onetrust-accept-btn-handler');
+    evs = await gw.waitFor(4);
+    expect(evs[3].properties).toEqual({ ...ALL, C0001: true, C0002: true, C0003: true, C0004: true });
+
+    // Withdrawal: OnetrustActiveGroups is ",C0001," again. No code may still claim a group is on.
+    await page.click('#onetrust-reject-all-handler');
+    await page.evaluate(() => (window as any)._df.track('after_withdraw'));
+    evs = await gw.waitFor(6);
+    await stillAt(page, gw, 6, 1200);
+    expect(names(evs)).toEqual(['page', 'consent_update', 'consent_update', 'consent_update', 'consent_update', 'after_withdraw']);
+    const last = evs[4].properties;
+    expect({ essential: last.essential, functional: last.functional, analytics: last.analytics, marketing: last.marketing, personalization: last.personalization }).toEqual(NONE);
+    expect({ C0001: last.C0001, C0002: last.C0002 === true, C0003: last.C0003 === true, C0004: last.C0004 === true }).toEqual({ C0001: true, C0002: false, C0003: false, C0004: false });
+    expect(evs[5].context.consent).toEqual(last);
+    expect(await page.evaluate(() => (window as any).pageWrapperCalls)).toBe(4);
+    expect(errors).toEqual([]);
+  });
+
+  test('the OptanonConsent cookie of an earlier visit is read at start (URL-encoded groups)', async ({ page, context, gw, site }) => {
+    const url = site.set('/consent/ot-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>` }));
+    await context.addCookies([{ name: 'OptanonConsent', value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=', url: site.url }]);
+    await page.goto(url);
+    const evs = await gw.waitFor(2);
+    const want = { ...NONE, analytics: true, C0001: true, C0002: true, C0003: false, C0004: false };
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    for (const e of evs) expect(e.context.consent).toEqual(want);
+  });
+});
+
+test.describe('Cookiebot', () => {
+  test('requireConsent: Cookiebot present but unanswered holds (not drops); Allow all sends it; Deny later stops sending', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/cb', await stubPage(gw, { full: true,
+      head: cookiebotHead(),
+      body: `<script>_df.init({ cmp: 'cookiebot', requireConsent: true }); _df.track('early')</script>${cookiebotBanner()}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await stillAt(page, gw, 0, 1200);
+    await page.click('#CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll');
+    const want = { ...ALL, necessary: true, preferences: true, statistics: true };
+    const evs = await gw.waitFor(1);
+    await stillAt(page, gw, evs.length, 1200);
+    const got = await gw.events();
+    expect(names(got)).toEqual(['page', 'early', 'consent_update']);
+    for (const e of got) expect(e.context.consent).toEqual(want);
+    expect(errors).toEqual([]);
+  });
+
+  test('the CookieConsent cookie is read at start; Deny on the banner is a consent_update and gates tracking', async ({ page, context, gw, site }) => {
+    const url = site.set('/consent/cb-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'cookiebot' })</script>${cookiebotBanner()}<script>window.Cookiebot = window.Cookiebot || {}</script>` }));
+    await context.addCookies([{ name: 'CookieConsent', value: '{stamp:%27x%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1}', url: site.url }]);
+    await page.goto(url);
+    let evs = await gw.waitFor(2);
+    const want = { ...NONE, analytics: true, necessary: true, preferences: false, statistics: false };
+    want.statistics = true;
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    for (const e of evs) expect(e.context.consent).toEqual(want);
+    await page.click('#CybotCookiebotDialogBodyButtonDecline');
+    evs = await gw.waitFor(3);
+    expect(evs[2].properties).toEqual({ ...NONE, necessary: true, preferences: false, statistics: false });
+  });
+});
+
+test.describe('IAB TCF v2', () => {
+  test("requireConsent 'marketing': measurement-only is a denial (held dropped and counted); Accept all later sends from then on", async ({ page, context, gw, site, errors }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const url = site.set('/consent/tcf', await stubPage(gw, { full: true,
+      head: tcfHead(),
+      body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'marketing', debug: true }); _df.track('landing_cta')</script>${tcfBanner()}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await stillAt(page, gw, 0, 1200);
+    await page.click('#tcf-measure'); // P1 + P8: analytics yes, marketing no
+    await expect.poll(() => warnings.some((w) => /dropped 2 held events/.test(w))).toBe(true);
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, functional: true, analytics: true, tcString: 'CP-fake-18' });
+    await page.evaluate(() => (window as any)._df.track('after_deny'));
+    await stillAt(page, gw, 0, 1500);
+    expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+
+    await page.click('#tcf-accept');
+    await page.evaluate(() => (window as any)._df.track('after_grant'));
+    const evs = await gw.waitFor(2);
+    await stillAt(page, gw, 2, 1200);
+    expect(names(evs)).toEqual(['consent_update', 'after_grant']);
+    const want = { ...ALL, tcString: 'CP-fake-12345678910' };
+    expect(evs[0].properties).toEqual(want);
+    expect(evs[1].context.consent).toEqual(want);
+    expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
+    expect(errors).toEqual([]);
+  });
+
+  test('TCF mapping per purpose, and gdprApplies:false grants everything', async ({ page, gw, site }) => {
+    const url = site.set('/consent/tcf-map', await stubPage(gw, { full: true, head: tcfHead({ stored: [1, 5, 6] }), body: `<script>_df.init({ cmp: 'tcf', autoPage: false })</script>` }));
+    await page.goto(url);
+    let evs = await gw.waitFor(1);
+    expect(evs[0].properties).toEqual({ ...NONE, functional: true, personalization: true, tcString: 'CP-fake-156' });
+    const url2 = site.set('/consent/tcf-nogdpr', await stubPage(gw, { full: true, head: tcfHead({ gdprApplies: false }), body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>` }));
+    await page.goto(url2);
+    evs = await gw.waitFor(3);
+    expect(names(evs.slice(1)).sort()).toEqual(['consent_update', 'page']);
+    expect(evs[2].context.consent).toMatchObject(ALL);
+  });
+});
+
+test.describe('hold until consent through the API', () => {
+  test('held events are bounded (500, newest kept), keep their timestamps, and go on grant', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/bounded', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, batchSize: 100 })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    const t = await page.evaluate(() => {
+      const df = (window as any)._df;
+      for (let i = 0; i < 600; i++) df.track('t' + i);
+      return Date.now();
+    });
+    await page.waitForTimeout(300);
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
+    const evs = await gw.waitFor(501);
+    await stillAt(page, gw, 501, 1500);
+    expect(names(evs.slice(0, 500))).toEqual(Array.from({ length: 500 }, (_, i) => 't' + (i + 100)));
+    expect(names(evs.slice(500))).toEqual(['consent_update']);
+    for (const e of evs.slice(0, 500)) expect(Date.parse(e.timestamp)).toBeLessThanOrEqual(t);
+    expect(errors).toEqual([]);
+  });
+
+  test('deny drops what was held; nothing is sent; a later grant sends only what follows', async ({ page, context, gw, site }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    await delayCollector(page, 300);
+    const url = site.set('/consent/deny', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => (window as any)._df.consent({ analytics: false }));
+    await expect.poll(() => warnings.some((w) => /dropped 3 held events/.test(w))).toBe(true);
+    await stillAt(page, gw, 0, 1200);
+    expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.track('c'); });
+    const evs = await gw.waitFor(2);
+    await stillAt(page, gw, 2, 1200);
+    expect(names(evs)).toEqual(['consent_update', 'c']);
+  });
+});
