@@ -33,4 +33,7 @@ if (v.integrity) {
 const code = await buildStub(o);
 console.log(await snippetTag(o));
 console.error(`\n${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip`);
-console.error(`CSP without a nonce: script-src ${cspHash(code)}${v.integrity ? ` (and the d.js origin)` : ''}`);
+console.error(
+  `CSP without a nonce: script-src ${cspHash(code)} ` +
+    (v.integrity ? `'${o.integrity}'` : `plus 'strict-dynamic' or the d.js origin (or use --integrity and its sha384)`),
+);
