@@ -10,8 +10,9 @@ export function scriptConfig(d: Document): Options | undefined {
   let endpoint = a('endpoint');
   if (!endpoint) {
     try {
-      endpoint = new URL(s.src, location.href).origin;
+      // script.src is already absolute.
+      endpoint = new URL(s.src).origin;
     } catch {}
   }
-  return { pipelineKey: a('pipeline-key') || '', endpoint, global: a('global'), nonce: s.nonce || a('nonce') } as Options;
+  return { pipelineKey: a('pipeline-key') || '', endpoint, global: a('global'), nonce: s.nonce } as Options;
 }

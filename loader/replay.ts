@@ -52,7 +52,9 @@ export function install(w: any, base: Options): any {
   };
 
   const api: any = { version: LIBRARY.version };
-  for (const m of c._methods.concat('ready', 'init')) {
+  // Every name a site may call exists on every build (the core build answers the full build's
+  // injectTag/removeTag with a debug warning), so no call can throw "is not a function".
+  for (const m of c._methods.concat('ready', 'init', 'injectTag', 'removeTag')) {
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];

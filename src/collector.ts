@@ -58,9 +58,8 @@ export function createCollector(o: Options): Collector {
     num(o.flushInterval, 1000, 0, 864e5),
     box,
   );
-  // Tag injection is in the full build only (README, "Builds"): the core build answers false.
-  const tags = __FULL__ ? createTags(() => cs, o.nonce) : 0;
-  const needFull = (what: string) => warn(what + ' needs the full build, d.full.js');
+  // CMP auto-detection and tag injection are in the full build only (README, "Builds").
+  const tags = __FULL__ && createTags(() => cs, o.nonce);
 
   // Campaign session: stored only where storage is allowed.
   let session: Session = { t: 0 };
@@ -97,7 +96,9 @@ export function createCollector(o: Options): Collector {
     if (session.clickIds) c.clickIds = session.clickIds;
     if (t - session.t > 6e4) (session.t = t), saveSession();
     const it = item(e.messageId, JSON.stringify(e));
-    if (it._size > MAX_EVENT_BYTES) return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB: dropped'), false;
+    // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
+    if (!it._size || it._size > MAX_EVENT_BYTES)
+      return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB or unserializable: dropped'), false;
     log.info(e.type, e.event || e.name || e.userId || e.groupId || '', e);
     box._add([it]);
     out._kick(now);
@@ -191,9 +192,11 @@ export function createCollector(o: Options): Collector {
     debug: (_t, _u, on) => void (log.on = on !== false),
     consent: (_t, _u, s) => setConsent(s),
     getConsent: () => ({ ...cs }),
-    injectTag: (_t, _u, tag) => (tags ? tags._add(tag) : (needFull('injectTag'), false)),
-    removeTag: (_t, _u, r) => (tags ? tags._remove(r) : (needFull('removeTag'), false)),
   };
+  if (tags) {
+    api.injectTag = (_t, _u, tag) => tags._add(tag);
+    api.removeTag = (_t, _u, r) => tags._remove(r);
+  }
 
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
   // `pagehide` is the backstop. A page restored from the back/forward cache resumes.
@@ -217,7 +220,8 @@ export function createCollector(o: Options): Collector {
     _methods: Object.keys(api),
     _call(method, args, time, url) {
       const f = api[method];
-      if (!f) return warn('unknown method ' + (typeof method == 'string' ? method : typeof method));
+      // Method names come from the stub's Proxy: strings or symbols, both safe for String().
+      if (!f) return warn('unknown method ' + String(method) + ' (injectTag, removeTag: d.full.js only)');
       try {
         return f(time, url, args[0], args[1]);
       } catch (e) {
@@ -227,7 +231,7 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : needFull('cmp');
+      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : warn('cmp needs d.full.js');
       if (o.autoPage !== false) self._call('page', [], time, url);
       if (o.spa !== false)
         watchNavigation(!!o.hashChange, (prev) => {

@@ -1,6 +1,6 @@
 // Sends the outbox to the gateway: batches, retries, offline pauses, the unload path and flush().
 import { body, take, type Item } from './batch';
-import { backoff, retryAfter, verdict, OK, RETRY, SPLIT, DROP } from './retry';
+import { backoff, retryAfter, verdict, RETRY, SPLIT, DROP } from './retry';
 import { beacon, gzip, post } from './transport';
 import { byteLength } from './sanitize';
 import { log } from './log';
@@ -76,20 +76,15 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     settle(new Set([it._id]), reason);
   }
 
-  async function send(): Promise<void> {
-    // Offline: wait for the `online` event instead of burning retries.
-    if (busy || navigator.onLine === false) return;
-    const batch = take(pending(), cap, MAX_BODY);
-    if (!batch.length) return;
-    busy = true;
-    const data = await gzip(body(batch));
-    const size = typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length;
-    // Small requests go with keepalive so that a page closing mid-request doesn't cancel them.
+  /**
+   * Posts a batch, with keepalive while the 64 KB budget allows (so a page closing mid-request
+   * doesn't cancel it; its events count as gone meanwhile), and acts on the answer.
+   */
+  async function postBatch(batch: Item[], data: BodyInit, size: number): Promise<void> {
     const ka = keepaliveBytes + size <= KEEPALIVE_BUDGET;
     if (ka) (keepaliveBytes += size), mark(batch, true);
     const [status, ra] = await post(url, data, ka);
     if (ka) (keepaliveBytes -= size), mark(batch, false);
-    busy = false;
     const v = verdict(status, batch.length);
     if (v == RETRY) {
       const wait = Math.max(backoff(++attempt), retryAfter(ra));
@@ -109,6 +104,21 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     else settle(done, '');
     box._remove(done);
     if (box._items.length) kick();
+  }
+
+  async function send(): Promise<void> {
+    // Offline: wait for the `online` event instead of burning retries.
+    if (busy || navigator.onLine === false) return;
+    const batch = take(pending(), cap, MAX_BODY);
+    if (!batch.length) return;
+    busy = true;
+    const data = await gzip(body(batch));
+    busy = false;
+    // The page was hidden while this was compressed: the unload path has sent these already.
+    if (batch.some((i) => gone.has(i._id))) return;
+    busy = true;
+    await postBatch(batch, data, typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length);
+    busy = false;
   }
 
   return {
@@ -149,19 +159,10 @@ export function createDelivery(url: string, batchSize: number, interval: number,
         const chunk = take(rest, 500, KEEPALIVE_BUDGET);
         const data = body(chunk);
         const size = byteLength(data);
-        if (keepaliveBytes + size <= KEEPALIVE_BUDGET) {
-          keepaliveBytes += size;
-          // If the page lives on (only hidden), the answer still arrives and settles the events.
-          post(url, data, true).then(([status]) => {
-            keepaliveBytes -= size;
-            mark(chunk, false);
-            if (verdict(status, 1) == OK) {
-              settle(ids(chunk), '');
-              box._remove(ids(chunk));
-            } else kick();
-          });
-        } else if (!beacon(url, data)) break;
-        mark(chunk, true);
+        // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
+        if (keepaliveBytes + size <= KEEPALIVE_BUDGET) postBatch(chunk, data, size);
+        else if (beacon(url, data)) mark(chunk, true);
+        else break;
         rest = rest.slice(chunk.length);
       }
       // Stored with heartbeat 0: the next page view may adopt and resend them at once (the gateway

@@ -40,8 +40,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
     _items: [],
     _persist: persist,
     _add(list, front) {
-      const have = new Set(box._items.map((i) => i._id));
-      list = list.filter((it) => !have.has(it._id) && (bytes += it._size));
+      for (const it of list) bytes += it._size;
       box._items = front ? list.concat(box._items) : box._items.concat(list);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
       while (bytes > maxBytes && box._items.length > 1) {

@@ -14,9 +14,9 @@ export function backoff(attempt: number, rand: number = Math.random()): number {
 export function retryAfter(header: string | null | undefined, now: number = Date.now()): number {
   if (!header) return 0;
   const s = +header;
-  if (s >= 0) return Math.min(s * 1000, 3600e3);
-  const d = Date.parse(header);
-  return d > now ? Math.min(d - now, 3600e3) : 0;
+  const ms = s >= 0 ? s * 1000 : Date.parse(header) - now;
+  // At most an hour; a date in the past (or unreadable: NaN) means no wait.
+  return ms > 0 ? Math.min(ms, 3600e3) : 0;
 }
 
 /** What to do with a batch given the gateway's answer (status 0 = network error). */
