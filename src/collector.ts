@@ -233,6 +233,9 @@ export function createCollector(o: Options): Collector {
       land();
       if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : warn('cmp needs d.full.js');
       if (o.autoPage !== false) self._call('page', [], time, url);
+      // The page view's first batch goes at once (it carries what the stub queued, replayed in
+      // the same task); later ones wait for batchSize or flushInterval.
+      out._kick(true);
       if (o.spa !== false)
         watchNavigation(!!o.hashChange, (prev) => {
           referrer = prev;

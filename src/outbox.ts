@@ -31,17 +31,19 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
   const key = PREFIX + tab;
   let bytes = 0;
   let dirty = 0;
+  let lazy: any = 0;
   let stored = true;
 
-  // Coalesces the writes of one task: 1,000 track calls in a loop make one write.
+  // New events are written before the task ends (persist before send), coalesced: 1,000 track
+  // calls in a loop make one write.
   const save = () => dirty++ || queueMicrotask(() => box._write());
 
   const box: Outbox = {
     _items: [],
     _persist: persist,
     _add(list, front) {
-      for (const it of list) bytes += it._size;
-      box._items = front ? list.concat(box._items) : box._items.concat(list);
+      for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
+      if (front) box._items = list.concat(box._items);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
       while (bytes > maxBytes && box._items.length > 1) {
         const old = box._items.shift()!;
@@ -52,10 +54,14 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
     },
     _remove(ids) {
       box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= it._size), 0));
-      save();
+      // Removals are written at most once a second: rewriting a long queue after every accepted
+      // batch costs O(n²), and a removal lost with the page only means a resend the gateway drops.
+      lazy ||= setTimeout(() => box._write(), 1000);
     },
     _write(h = Date.now()) {
       dirty = 0;
+      clearTimeout(lazy);
+      lazy = 0;
       if (!box._persist) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
