@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: Datafly.js side by side with peers in Chromium. See bench/RESULTS.md for what
 // is measured and how. Flags: --runs N (default 7), --quick (3 runs), --only a,b (variant ids:
-// none, datafly, segment, rudderstack, posthog; "none" and "datafly" are always kept).
+// none, datafly, segment, rudderstack, posthog; "none" and "datafly" are always kept),
+// --same-work (raise PostHog's rate limit and RudderStack's queue cap so that every library
+// delivers all 1,000 calls of the burst; slow: RudderStack then takes ~30 s a run), --verbose.
+import { executablePath, launchOptions } from '../scripts/chromium.mjs';
 import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -22,6 +25,7 @@ let RUNS = argv.includes('--quick') ? 3 : 7;
 if (flag('--runs')) RUNS = Math.max(1, parseInt(flag('--runs'), 10) || RUNS);
 const ONLY = flag('--only')?.split(',').map((s) => s.trim());
 const VERBOSE = argv.includes('--verbose');
+const SAME_WORK = argv.includes('--same-work');
 
 // ---------------------------------------------------------------- install on demand
 if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
@@ -47,6 +51,25 @@ const { startTrace, findPageThread, mainThreadWork } = await import('./lib/trace
 const S = await import('./lib/stats.mjs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until `n` events named `name` were accepted, or nothing more arrives: no new event and
+ * no request in flight for `stallMs` (a library that dropped events never sends them), or timeout.
+ */
+async function waitDelivered(name, n, busy, timeoutMs, stallMs = 3500) {
+  const end = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < end) {
+    const c = rec.count(name);
+    if (c >= n) return true;
+    if (c !== last || busy()) {
+      last = c;
+      since = Date.now();
+    } else if (Date.now() - since >= stallMs) return false;
+    await sleep(25);
+  }
+  return false;
+}
 async function waitFor(pred, timeoutMs, stepMs = 25) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -68,6 +91,7 @@ const { variants: allVariants, vendor } = await makeVariants({
   vendorUrl: vendorSrv.url,
   snippetTag,
   cacheDir: join(HERE, 'node_modules', '.cache', 'datafly-bench'),
+  sameWork: SAME_WORK,
 });
 Object.assign(vendorCfg, vendor);
 const variants = allVariants.filter((v) => !ONLY || ONLY.includes(v.id) || v.id === 'none' || v.id === 'datafly');
@@ -81,21 +105,9 @@ function isLibraryFile(url) {
   return u.origin === vendorSrv.url && Object.hasOwn(vendor.files, u.pathname);
 }
 
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ ...launchOptions, headless: true });
 const browserCdp = await browser.newBrowserCDPSession();
+
 
 let cleaned = false;
 async function cleanup() {
@@ -110,7 +122,7 @@ process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
 // ---------------------------------------------------------------- one run of one variant
 const LOAD_TIMEOUT = 20_000;
-const DELIVERY_TIMEOUT = 30_000;
+const DELIVERY_TIMEOUT = 10_000;
 
 async function measure(variant, { warmup = false } = {}) {
   const url = `${site.url}/${variant.id}.html`;
@@ -129,6 +141,12 @@ async function measure(variant, { warmup = false } = {}) {
     const r = net.get(p.requestId) ?? {};
     Object.assign(r, { url: p.response.url, status: p.response.status, mime: p.response.mimeType, encoding: p.response.headers['content-encoding'] ?? p.response.headers['Content-Encoding'] });
     net.set(p.requestId, r);
+    // An answered POST counts as done for idleness: a keepalive fetch whose answer the page never
+    // reads (Segment's) never reports loadingFinished.
+    if (r.method !== 'GET') {
+      inflight.delete(p.requestId);
+      lastNetActivity = Date.now();
+    }
   });
   cdp.on('Network.loadingFinished', (p) => {
     const r = net.get(p.requestId);
@@ -142,13 +160,16 @@ async function measure(variant, { warmup = false } = {}) {
     inflight.delete(p.requestId);
     lastNetActivity = Date.now();
   });
+  if (VERBOSE) page.on('console', (m) => console.log(`    [${variant.id} console.${m.type()}] ${m.text().slice(0, 300)}`));
+  // Each run has a fresh browser context, so nothing is cached from an earlier run. (The cache is
+  // not disabled through CDP: that would disable the CORS preflight cache too.)
   await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   /** No request in flight for `quietMs`. */
   const networkIdle = (quietMs = 500, timeoutMs = 10_000) =>
     waitFor(() => inflight.size === 0 && Date.now() - lastNetActivity >= quietMs, timeoutMs);
 
   const result = { variant: variant.id };
+  const began = Date.now();
   try {
     gw.store.clear();
     // 1. Load: trace from navigation until the first event is accepted and the network is idle, + 1 s.
@@ -159,12 +180,16 @@ async function measure(variant, { warmup = false } = {}) {
       .waitForFunction(() => window.__benchReady(), null, { timeout: LOAD_TIMEOUT, polling: 50 })
       .then(() => true, () => false);
     if (variant.id !== 'none') await waitFor(() => rec.firstEventAt !== null, LOAD_TIMEOUT);
-    await networkIdle(500, LOAD_TIMEOUT);
+    if (!(await networkIdle(500, LOAD_TIMEOUT)) && VERBOSE) {
+      console.log(`    [${variant.id}] still in flight after load:`, [...inflight].map((id) => net.get(id)));
+    }
     await sleep(1000);
     const loadTrace = await stopTrace();
     const timeOrigin = await page.evaluate(() => performance.timeOrigin);
-    const thread = findPageThread(loadTrace, url);
-    const work = thread ? mainThreadWork(loadTrace, thread) : null;
+    const { thread, parseTs } = findPageThread(loadTrace, url);
+    // From the task that starts parsing the page: renderer start-up and navigation commit are
+    // the same with or without analytics.
+    const work = thread ? mainThreadWork(loadTrace, thread, parseTs) : null;
     const lib = [...net.values()].filter((r) => r.url && isLibraryFile(r.url));
     result.ready = ready;
     result.libBytes = lib.reduce((a, r) => a + (r.encoded ?? 0), 0);
@@ -176,6 +201,7 @@ async function measure(variant, { warmup = false } = {}) {
     result.firstEventMs = rec.firstEventAt !== null ? rec.firstEventAt - timeOrigin : NaN;
     result.firstEvent = rec.events[0] ?? null;
     if (variant.id === 'datafly') variant.version ??= await page.evaluate(() => window._df.version);
+    result.phaseMs = { load: Date.now() - began };
     if (warmup) return result;
 
     // 2. Wire: 100 track calls, flushed; requests (incl. CORS preflights) and request body bytes.
@@ -187,9 +213,10 @@ async function measure(variant, { warmup = false } = {}) {
         },
         [TRACK_EVENT, 100],
       );
-      await waitFor(() => rec.count(TRACK_EVENT) >= 100, DELIVERY_TIMEOUT);
+      await waitDelivered(TRACK_EVENT, 100, () => inflight.size > 0, DELIVERY_TIMEOUT);
       await networkIdle(500, 10_000);
       result.wireDelivered = rec.count(TRACK_EVENT);
+      result.phaseMs.wire = Date.now() - began - result.phaseMs.load;
       result.wireRequests = rec.eventRequests.length;
       result.wirePreflights = rec.eventRequests.filter((r) => r.method === 'OPTIONS').length;
       result.wireBytes = rec.eventRequests.reduce((a, r) => a + r.bodyBytes, 0);
@@ -209,7 +236,7 @@ async function measure(variant, { warmup = false } = {}) {
       },
       [TRACK_EVENT, 1000],
     );
-    if (variant.id !== 'none') await waitFor(() => rec.count(TRACK_EVENT) >= 1000, DELIVERY_TIMEOUT);
+    if (variant.id !== 'none') await waitDelivered(TRACK_EVENT, 1000, () => inflight.size > 0, DELIVERY_TIMEOUT);
     await networkIdle(500, 10_000);
     await sleep(Math.max(0, 3000 - (Date.now() - t0)));
     const cpuTrace = await stop2();
@@ -219,6 +246,7 @@ async function measure(variant, { warmup = false } = {}) {
     result.track1kWindowMs = Date.now() - t0;
     result.track1kDelivered = variant.id === 'none' ? null : rec.count(TRACK_EVENT);
     result.track1kRequests = rec.eventRequests.length;
+    result.elapsedMs = Date.now() - began;
     return result;
   } finally {
     await context.close().catch(() => {});
@@ -236,10 +264,14 @@ const machine = {
 };
 console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB RAM, ${machine.os}, Node ${machine.node}`);
 console.log(`Browser: ${machine.browser} (headless, ${executablePath})`);
-console.log(`Runs: ${RUNS} per variant (+1 warm-up load), variants in turn each run\n`);
+console.log(`Runs: ${RUNS} per variant (+1 warm-up load), variants in turn each run; peers ${SAME_WORK ? 'with burst limits raised (--same-work)' : 'as shipped (default options)'}\n`);
 
 const results = Object.fromEntries(variants.map((v) => [v.id, []]));
 const started = Date.now();
+const loadBefore = os.loadavg()[0];
+if (loadBefore > machine.cores * 0.5) {
+  console.log(`Note: the machine is busy (load average ${loadBefore.toFixed(1)} on ${machine.cores} cores): timings will be noisier.\n`);
+}
 try {
   for (const v of variants) await measure(v, { warmup: true });
   for (let run = 1; run <= RUNS; run++) {
@@ -254,6 +286,7 @@ try {
         `1st event ${S.fmt(r.firstEventMs)} ms`,
         `1k track ${S.fmt(r.track1kTasksMs)} ms (loop ${S.fmt(r.trackLoopMs)}, ${r.track1kDelivered ?? '-'} accepted)`,
         `100 ev: ${r.wireRequests ?? '-'} req ${r.wireBytes ?? '-'} B`,
+        `${(r.elapsedMs / 1000).toFixed(1)} s ${VERBOSE ? JSON.stringify(r.phaseMs) : ''}`,
       ].join(' | ');
       console.log(line);
       if (VERBOSE) console.log('   ', r.loadRequests.join('\n    '));
@@ -289,7 +322,7 @@ const ref = summaries.datafly;
 const cell = (id, key, f) => {
   const s = summaries[id][key];
   if (!s.n) return '–';
-  const spread = s.min === s.max ? '' : ` (${f(s.min)}–${f(s.max)})`;
+  const spread = f(s.min) === f(s.max) ? '' : ` (${f(s.min)}–${f(s.max)})`;
   const r = id === 'datafly' || id === 'none' ? '' : ` ${S.ratio(s.median, ref[key].median)}`;
   return `${f(s.median)}${spread}${r}`;
 };
@@ -320,28 +353,32 @@ for (const v of variants) {
     continue;
   }
   const delivered = summaries[v.id].track1kDelivered;
-  const lost = delivered.n && delivered.min < 1000 ? ` [accepted ${int(delivered.min)}–${int(delivered.max)}/1000]` : '';
+  const range = (x) => (x.min === x.max ? int(x.min) : `${int(x.min)}–${int(x.max)}`);
+  const lost = delivered.n && delivered.min < 1000 ? ` [${range(delivered)}/1000 accepted]` : '';
   const pre = summaries[v.id].wirePreflights;
+  const wd = summaries[v.id].wireDelivered;
+  const wireLost = wd.n && wd.min < 100 ? ` [${range(wd)}/100 accepted]` : '';
   rows.push([
     name,
     cell(v.id, 'libBytes', S.fmtBytes),
     cell(v.id, 'loadMainThreadMs', ms),
     cell(v.id, 'firstEventMs', ms),
     `${cell(v.id, 'track1kMs', ms)} (${ms(summaries[v.id].trackLoopMs.median)})${lost}`,
-    `${cell(v.id, 'wireRequests', int)}${pre.median ? ` incl. ${int(pre.median)} preflight` : ''}`,
+    `${cell(v.id, 'wireRequests', int)}${pre.median ? ` incl. ${int(pre.median)} preflight` : ''}${wireLost}`,
     cell(v.id, 'wireBytes', S.fmtBytes),
   ]);
 }
-const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB RAM, ${machine.os}; ${machine.browser} headless; Node ${machine.node}`;
+const machineLine = `${SAME_WORK ? '--same-work; ' : ''}${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB RAM, ${machine.os}; ${machine.browser} headless; Node ${machine.node}`;
 console.log(`\nMedian (min–max) of ${RUNS} runs; ×N = median relative to Datafly.js. ${machineLine}\n`);
 console.log(S.textTable(rows));
-console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+machine.loadAverage = { before: +loadBefore.toFixed(2), after: +os.loadavg()[0].toFixed(2) };
+console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${machine.loadAverage.before} before, ${machine.loadAverage.after} after)`);
 
 mkdirSync(join(HERE, 'results'), { recursive: true });
 const date = new Date().toISOString();
 writeFileSync(
   join(HERE, 'results', 'latest.json'),
-  JSON.stringify({ date, machine, runs: RUNS, variants: variants.map(({ id, label, version }) => ({ id, label, version })), baselineLoadTasksMs: base, summaries, results }, null, 2),
+  JSON.stringify({ date, machine, runs: RUNS, sameWork: SAME_WORK, variants: variants.map(({ id, label, version }) => ({ id, label, version })), baselineLoadTasksMs: base, summaries, results }, null, 2),
 );
 writeFileSync(
   join(HERE, 'results', 'latest.md'),

@@ -13,7 +13,7 @@ import { CATEGORIES, state, watchCmp } from './consent';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
-import { lsSet, readJSON } from './storage';
+import { lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
@@ -134,10 +134,10 @@ export function createCollector(o: Options): Collector {
     if (tags) tags._update();
     // A change is sent at once, as a `consent_update` track event (once per change, across pages).
     const j = JSON.stringify(cs);
-    if (lastSent === undefined && id._persist) lastSent = (readJSON<{ j: string }>('_df_cs') || ({} as any)).j;
+    if (lastSent === undefined && id._persist) lastSent = lsGet('_df_cs') || '';
     if (j != lastSent) {
       lastSent = j;
-      if (id._persist) lsSet('_df_cs', JSON.stringify({ j }));
+      if (id._persist) lsSet('_df_cs', j);
       emit('track', { event: 'consent_update', properties: { ...cs } }, Date.now(), location.href, true);
     }
   }
@@ -205,15 +205,16 @@ export function createCollector(o: Options): Collector {
   listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
   listen(window, 'online', out._online);
 
-  // Leftovers of earlier page views and closed tabs go first. Then, every 20 s: refresh this tab's
-  // heartbeat while it holds events, and adopt what tabs that died since have left.
+  // Leftovers of earlier page views and closed tabs (first when the page is idle: nothing urgent
+  // about them), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
+  // what tabs that died since have left.
   const adopt = async () => {
     try {
       await box._adopt();
       if (box._items.length) out._kick();
     } catch {}
   };
-  adopt();
+  ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
   const self: Collector = {

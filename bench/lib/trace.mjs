@@ -37,11 +37,16 @@ export async function startTrace(cdp) {
   };
 }
 
-/** "pid:tid" of the renderer main thread that parsed `url` (from the navigation's trace). */
+/**
+ * `thread`: "pid:tid" of the renderer main thread that parsed `url` (from the navigation's trace);
+ * `parseTs`: when it started parsing it.
+ */
 export function findPageThread(events, url) {
+  let first = null;
   for (const e of events) {
-    if (e.name === 'ParseHTML' && e.args?.beginData?.url === url) return `${e.pid}:${e.tid}`;
+    if (e.name === 'ParseHTML' && e.args?.beginData?.url === url && (!first || e.ts < first.ts)) first = e;
   }
+  if (first) return { thread: `${first.pid}:${first.tid}`, parseTs: first.ts };
   // Fallback: the busiest renderer main thread.
   const names = new Map();
   for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args?.name);
@@ -50,7 +55,7 @@ export function findPageThread(events, url) {
     const k = `${e.pid}:${e.tid}`;
     if (e.name === 'RunTask' && names.get(k) === 'CrRendererMain') busy.set(k, (busy.get(k) ?? 0) + (e.dur ?? 0));
   }
-  return [...busy.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  return { thread: [...busy.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null, parseTs: 0 };
 }
 
 /** Total length in ms of the union of [start, end) intervals given in microseconds. */
@@ -71,15 +76,16 @@ function unionMs(intervals) {
 /**
  * Main-thread work on one thread: `tasksMs` is the union of all `RunTask` (top-level task)
  * durations, `scriptMs` the union of the JavaScript events within them, `longestTaskMs` the
- * longest single task.
+ * longest single task. Only tasks still running at or after `fromTs` (trace µs) count.
  */
-export function mainThreadWork(events, threadKey) {
+export function mainThreadWork(events, threadKey, fromTs = 0) {
   const tasks = [];
   const script = [];
   let longest = 0;
   for (const e of events) {
     if (e.ph !== 'X' || `${e.pid}:${e.tid}` !== threadKey) continue;
     const dur = e.dur ?? 0;
+    if (e.ts + dur < fromTs) continue;
     if (e.name === 'RunTask') {
       tasks.push([e.ts, e.ts + dur]);
       if (dur > longest) longest = dur;

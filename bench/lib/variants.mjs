@@ -41,9 +41,11 @@ async function rudderCdnBuild(cacheDir) {
 const js = (code) => `<script>${code}</script>`;
 
 /**
- * @param {{gatewayUrl: string, vendorUrl: string, snippetTag: Function, cacheDir: string}} o
+ * @param {{gatewayUrl: string, vendorUrl: string, snippetTag: Function, cacheDir: string,
+ *          sameWork?: boolean}} o  sameWork: raise the peers' burst limits so that all 1,000
+ *          track calls are delivered by every library (default: each library as shipped).
  */
-export async function makeVariants({ gatewayUrl, vendorUrl, snippetTag, cacheDir }) {
+export async function makeVariants({ gatewayUrl, vendorUrl, snippetTag, cacheDir, sameWork = false }) {
   const vhost = vendorUrl.replace(/^https?:\/\//, '');
 
   // --- Segment (analytics-next standalone, the file cdn.segment.com serves as analytics.min.js)
@@ -81,7 +83,9 @@ analytics.load("${SEGMENT_KEY}");
 analytics.page();
 }}();`);
 
-  // --- RudderStack v3 (modern build, the official v3 loading snippet, shortened to its logic)
+  // --- RudderStack v3 (modern build, the official v3 loading snippet, shortened to its logic).
+  // By default its delivery queue keeps only the newest 100 events (queueOptions.maxItems), so a
+  // 1,000-call burst loses most of them; --same-work raises it to 1,000.
   const rsaFile = await rudderCdnBuild(cacheDir);
   const rudderConfig = {
     isHosted: true,
@@ -97,7 +101,7 @@ analytics.page();
     },
   };
   const rudderHead = js(`(function(){"use strict";window.RudderSnippetVersion="3.0.60";var identifier="rudderanalytics";if(!window[identifier]){window[identifier]=[]}var rudderanalytics=window[identifier];if(Array.isArray(rudderanalytics)){if(rudderanalytics.snippetExecuted===true&&window.console&&console.error){console.error("RudderStack JavaScript SDK snippet included more than once.")}else{rudderanalytics.snippetExecuted=true;window.rudderAnalyticsBuildType="modern";var sdkBaseUrl="${vendorUrl}";var sdkVersion="v3";var sdkFileName="rsa.min.js";var methods=["setDefaultInstanceKey","load","ready","page","track","identify","alias","group","reset","setAnonymousId","startSession","endSession","consent"];for(var i=0;i<methods.length;i++){var method=methods[i];rudderanalytics[method]=function(methodName){return function(){if(Array.isArray(window[identifier])){rudderanalytics.push([methodName].concat(Array.prototype.slice.call(arguments)))}else{var _methodName;(_methodName=window[identifier][methodName])===null||_methodName===void 0||_methodName.apply(window[identifier],arguments)}}}(method)}var head=document.head||document.getElementsByTagName("head")[0];var s=document.createElement("script");s.src=sdkBaseUrl+"/"+sdkVersion+"/"+window.rudderAnalyticsBuildType+"/"+sdkFileName;s.setAttribute("data-loader","RS_JS_SDK");s.async=true;head.insertBefore(s,head.firstChild);
-rudderanalytics.load("${RUDDER_KEY}","${vendorUrl}/rs",{configUrl:"${vendorUrl}",destSDKBaseURL:"${vendorUrl}/v3/modern/js-integrations",pluginsSDKBaseURL:"${vendorUrl}/v3/modern/plugins",polyfillIfRequired:false});
+rudderanalytics.load("${RUDDER_KEY}","${vendorUrl}/rs",{configUrl:"${vendorUrl}",destSDKBaseURL:"${vendorUrl}/v3/modern/js-integrations",pluginsSDKBaseURL:"${vendorUrl}/v3/modern/plugins",polyfillIfRequired:false${sameWork ? ',queueOptions:{maxItems:1000}' : ''}});
 rudderanalytics.page();
 }}})();`);
 
@@ -137,6 +141,11 @@ rudderanalytics.page();
     disable_product_tours: true,
     disable_conversations: true,
     advanced_disable_flags: true,
+    // PostHog drops events from automated browsers (navigator.webdriver, HeadlessChrome) as bots.
+    opt_out_useragent_filter: true,
+    // By default PostHog's client-side rate limit (10 events/s, bursts of 100) drops most of a
+    // 1,000-call burst; --same-work raises it.
+    ...(sameWork ? { rate_limiting: { events_per_second: 1000, events_burst_limit: 1000 } } : {}),
     disable_external_dependency_loading: true,
   };
   const posthogHead = js(`!function(t,e){var o,n,p,r;e.__SV||(window.posthog=e,e._i=[],e.init=function(i,s,a){function g(t,e){var o=e.split(".");2==o.length&&(t=t[o[0]],e=o[1]),t[e]=function(){t.push([e].concat(Array.prototype.slice.call(arguments,0)))}}(p=t.createElement("script")).type="text/javascript",p.crossOrigin="anonymous",p.async=!0,p.src=s.api_host.replace(".i.posthog.com","-assets.i.posthog.com")+"/static/array.js",(r=t.getElementsByTagName("script")[0]).parentNode.insertBefore(p,r);var u=e;for(void 0!==a?u=e[a]=[]:a="posthog",u.people=u.people||[],u.toString=function(t){var e="posthog";return"posthog"!==a&&(e+="."+a),t||(e+=" (stub)"),e},u.people.toString=function(){return u.toString(1)+".people (stub)"},o="init capture register register_once register_for_session unregister unregister_for_session getFeatureFlag getFeatureFlagPayload isFeatureEnabled reloadFeatureFlags updateEarlyAccessFeatureEnrollment getEarlyAccessFeatures on onFeatureFlags onSessionId getSurveys getActiveMatchingSurveys renderSurvey canRenderSurvey getNextSurveyStep identify setPersonProperties group resetGroups setPersonPropertiesForFlags resetPersonPropertiesForFlags setGroupPropertiesForFlags resetGroupPropertiesForFlags reset get_distinct_id getGroups get_session_id get_session_replay_url alias set_config startSessionRecording stopSessionRecording sessionRecordingStarted captureException loadToolbar get_property getSessionProperty createPersonProfile opt_in_capturing opt_out_capturing has_opted_in_capturing has_opted_out_capturing clear_opt_in_out_capturing debug".split(" "),n=0;n<o.length;n++)g(u,o[n]);e._i.push([i,s,a])},e.__SV=1)}(document,window.posthog||[]);
