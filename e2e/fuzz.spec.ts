@@ -106,6 +106,16 @@ async function noHarm(gw: Gw, g: Guard, threw: string[]) {
   expect(s.byStatus['400'], 'the gateway refused an event: ' + JSON.stringify(s.byStatus)).toBeUndefined();
 }
 
+/** What arrived since `offset` must be exactly `want`, with no harm done; counts go to the totals. */
+async function verify(gw: Gw, g: Guard, threw: string[], calls: number, offset: number, want: Expected[]) {
+  const got = (await gw.events()).slice(offset);
+  totals.sequences++;
+  totals.calls += calls;
+  totals.events += got.length;
+  await noHarm(gw, g, threw);
+  check(got, want);
+}
+
 test('fuzz: random call sequences on the loaded collector', async ({ page, gw, site }) => {
   test.setTimeout(150_000);
   const g = await guard(page);
@@ -120,12 +130,7 @@ test('fuzz: random call sequences on the loaded collector', async ({ page, gw, s
       if (process.env.FUZZ_LOG) console.log('SEQ', totals.sequences, JSON.stringify(seq));
       const threw = await runCalls(page, seq, true);
       expect(await flushOrTimeout(page), 'flush() settles').toBe('flushed');
-      const got = (await gw.events()).slice(offset);
-      totals.sequences++;
-      totals.calls += seq.length;
-      totals.events += got.length;
-      await noHarm(gw, g, threw);
-      check(got, want);
+      await verify(gw, g, threw, seq.length, offset, want);
     }),
     { numRuns: RUNS, seed: SEED, verbose: 1 },
   );
@@ -157,12 +162,7 @@ test('fuzz: random call sequences queued on the stub, replayed by the collector'
         expect(await flushOrTimeout(page), 'flush() settles').toBe('flushed');
         const state = freshState();
         const want: Expected[] = [{ type: 'page', properties: {}, seg: 0 }, ...seq.map((c) => model(state, c)).filter((e): e is Expected => !!e)];
-        const got = (await gw.events()).slice(offset);
-        totals.sequences++;
-        totals.calls += seq.length;
-        totals.events += got.length;
-        await noHarm(gw, g, threw);
-        check(got, want);
+        await verify(gw, g, threw, seq.length, offset, want);
       } finally {
         await context.close();
       }

@@ -489,23 +489,19 @@ test.describe('debug output', () => {
     expect(g.errors).toEqual([]);
   });
 
-  test('?df_debug=1 in the page URL turns debug on from the start', async ({ page, gw, site }) => {
-    const g = await guard(page);
-    await page.goto(site.set('/dbg2', await stubPage(gw, { body: `<script>${calls}</script>` })) + '?df_debug=1');
-    await gw.waitFor(6);
-    await expect.poll(() => dfLines(g).length).toBe(8);
-    expectDebug(g);
-    expect(g.errors).toEqual([]);
-  });
-
-  test('a queued _df.init({debug: true}) turns debug on from the start', async ({ page, gw, site }) => {
-    const g = await guard(page);
-    await page.goto(site.set('/dbg3', await stubPage(gw, { body: `<script>_df.init({ debug: true });${calls}</script>` })));
-    await gw.waitFor(6);
-    await expect.poll(() => dfLines(g).length).toBe(8);
-    expectDebug(g);
-    expect(g.errors).toEqual([]);
-  });
+  for (const [how, path, init, query] of [
+    ['?df_debug=1 in the page URL', '/dbg2', '', '?df_debug=1'],
+    ['a queued _df.init({debug: true})', '/dbg3', '_df.init({ debug: true });', ''],
+  ]) {
+    test(`${how} turns debug on from the start`, async ({ page, gw, site }) => {
+      const g = await guard(page);
+      await page.goto(site.set(path, await stubPage(gw, { body: `<script>${init}${calls}</script>` })) + query);
+      await gw.waitFor(6);
+      await expect.poll(() => dfLines(g).length).toBe(8);
+      expectDebug(g);
+      expect(g.errors).toEqual([]);
+    });
+  }
 
   test('without debug the collector is silent, whatever happens (bad input, 64 KB drops, 401s, 500s)', async ({ page, gw, site }) => {
     const g = await guard(page);
