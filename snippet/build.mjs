@@ -41,7 +41,7 @@ export async function buildStub(o) {
   };
   code = code.replace(/\b[A-Z][A-Z_]+\b/g, (w) => values[w] ?? w);
   const out = await minify(code, {
-    ecma: 2017,
+    ecma: 2020,
     compress: { passes: 3, unsafe: true },
     mangle: true,
     format: { comments: false },

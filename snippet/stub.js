@@ -9,27 +9,29 @@
 // - `then` is left undefined so that `await _df` or Promise.resolve(_df) does not hang.
 // - A second copy of the stub, or a stub pasted after d.js loaded, finds the global and does nothing.
 try {
-  (function (w, d, g, q, s) {
-    if (w[g]) return;
+  (function (w, d, q, s) {
+    if (w[GLOBAL_NAME]) return;
     q = [];
-    w[g] = new Proxy({ q: q }, {
+    w[GLOBAL_NAME] = new Proxy({ q: q }, {
       get: function (t, m) {
         return t[m] || m != 'then' && function () {
-          // user() answers before d.js is there: the identity stored by an earlier page view, or {}.
-          if (m == 'user') try { return JSON.parse(localStorage._df_id) || {}; } catch (e) { return {}; }
-          q.length < QUEUE_CAP && (q[q.length] = [m, arguments, Date.now(), location.href]);
+          // user() answers before d.js is there: the identity stored by an earlier page view (always
+          // an object), or {} when there is none (JSON.parse(undefined) throws).
+          if (m == 'user') try { return JSON.parse(localStorage._df_id); } catch { return {}; }
+          // +new Date is Date.now(), '' + location is location.href: bytes, in every page.
+          q.length < QUEUE_CAP && (q[q.length] = [m, arguments, +new Date, '' + location]);
         };
       }
     });
     s = d.createElement('script');
     s.src = SRC;
     s.dataset.pipelineKey = KEY;
-    /* GLOBAL */ s.dataset.global = g;
+    /* GLOBAL */ s.dataset.global = GLOBAL_NAME;
     /* ENDPOINT */ s.dataset.endpoint = ENDPOINT;
     /* NONCE */ s.nonce = NONCE;
     /* INTEGRITY */ s.integrity = INTEGRITY; s.crossOrigin = 'anonymous';
     // Inserted scripts are async by default; d.head exists in every HTML document, also after
     // DOMContentLoaded when a tag manager fires the tag.
-    d.head.appendChild(s);
-  })(window, document, GLOBAL_NAME);
-} catch (e) {}
+    d.head.append(s);
+  })(window, document);
+} catch {}
