@@ -181,13 +181,33 @@ test.describe('OneTrust', () => {
 
   test('the OptanonConsent cookie of an earlier visit is read at start (URL-encoded groups)', async ({ page, context, gw, site }) => {
     const url = site.set('/consent/ot-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>` }));
-    await context.addCookies([{ name: 'OptanonConsent', value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=', url: site.url }]);
+    await context.addCookies([
+      { name: 'OptanonConsent', value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=', url: site.url },
+      { name: 'OptanonAlertBoxClosed', value: '2026-11-01T00:00:00.000Z', url: site.url },
+    ]);
     await page.goto(url);
     const evs = await gw.waitFor(2);
     const want = { ...NONE, analytics: true, C0001: true, C0002: true, C0003: false, C0004: false };
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
     for (const e of evs) expect(e.context.consent).toEqual(want);
   });
+});
+
+test('OneTrust at load, before the visitor chooses (defaults, OptanonWrapper called): held, not dropped', async ({ page, gw, site, errors }) => {
+  const url = site.set('/consent/ot-load', await stubPage(gw, { full: true,
+    head: oneTrustHead(),
+    body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click')</script>${oneTrustBanner()}`,
+  }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  // What the real SDK does as it loads: its defaults (necessary only), then OptanonWrapper().
+  await page.evaluate(() => { (window as any).OnetrustActiveGroups = ',C0001,'; (window as any).OptanonWrapper(); });
+  await page.waitForTimeout(1200);
+  expect(await gw.events()).toEqual([]);
+  await page.click('#onetrust-accept-btn-handler');
+  const evs = await gw.waitFor(3);
+  expect(names(evs).sort()).toEqual(['consent_update', 'early_click', 'page']);
+  expect(errors).toEqual([]);
 });
 
 test.describe('Cookiebot', () => {

@@ -232,3 +232,53 @@ test('flush() reports what failed for good and never rejects', async ({ page, gw
   expect(r.failed.length).toBe(2);
   expect(r.failed[0].reason).toContain('401');
 });
+
+test('events the page makes in its own exit handlers (after ours) still leave with the page', async ({ page, gw, site }) => {
+  const url = site.set('/exit', await stubPage(gw, { body: `<script>
+    _df.init({ autoPage: false, flushInterval: 10000 });
+    _df.track('before');
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState == 'hidden') _df.track('exit_vis'); });
+    addEventListener('pagehide', function () { _df.track('exit_pagehide'); });
+  </script>` }));
+  const other = site.set('/exit-next', '<!doctype html><title>next</title>').replace('localhost', '127.0.0.1');
+  await page.goto(url);
+  await collectorLoaded(page);
+  await page.goto(other);
+  await expect.poll(async () => (await gw.events()).map((e) => e.event).sort(), { timeout: 5000 }).toEqual(['before', 'exit_pagehide', 'exit_vis']);
+});
+
+test('a new event during a failing request does not cut Retry-After short', async ({ page, gw, site }) => {
+  const times: number[] = [];
+  page.on('request', (r) => r.url().includes('/v1/batch') && times.push(Date.now()));
+  const url = site.set('/ra-pending', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, flushInterval: 200 })</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  // The 429 (Retry-After: 3) takes 1 s to come back; a track made meanwhile sets a flush timer.
+  await gw.faults({ status: 429, count: 1, retryAfter: 3, delayMs: 1000 });
+  await page.evaluate(() => (window as any)._df.track('a'));
+  await page.waitForTimeout(400);
+  await page.evaluate(() => (window as any)._df.track('b'));
+  await gw.waitFor(2, 15000);
+  expect(times.length).toBeGreaterThanOrEqual(2);
+  // The retry waited for Retry-After, counted from the 429 (~1.2 s after the first request).
+  expect(times[1] - times[0]).toBeGreaterThanOrEqual(3900);
+});
+
+test('a tab that is only hidden keeps its queue: another tab does not adopt it', async ({ context, gw, site }) => {
+  const url = site.set('/hidden', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
+  const a = await context.newPage();
+  await a.goto(url);
+  await collectorLoaded(a);
+  // Answers take 2.5 s: A's event is still queued when A is hidden and B opens.
+  await gw.faults({ delayMs: 2500, count: 1 });
+  await a.evaluate(() => (window as any)._df.track('from_a'));
+  await a.waitForTimeout(300);
+  await a.evaluate(() => { Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); });
+  const b = await context.newPage();
+  await b.goto(url);
+  await collectorLoaded(b);
+  await b.waitForTimeout(4000);
+  const stats = await gw.stats();
+  expect((await gw.events()).map((e) => e.event)).toEqual(['from_a']);
+  expect(stats.duplicates).toBe(0);
+});

@@ -69,7 +69,10 @@ export function install(w: any, base: Options): any {
   // The page view (and campaign, consent, navigation watching) start where the stub started:
   // before anything it queued.
   const first = queued[0];
-  c._start(first ? first[2] : Date.now(), first ? first[3] : location.href);
+  try {
+    // A CMP or a locked-down history API that throws must not leave the replay unfinished.
+    c._start(first ? first[2] : Date.now(), first ? first[3] : location.href);
+  } catch {}
   for (const q of queued) backlog[backlog.length] = q;
   for (let i = 0; i < backlog.length; i++) exec(backlog[i]);
   backlog.length = 0;

@@ -98,8 +98,8 @@ export function createCollector(o: Options): Collector {
     const it = item(e.messageId, JSON.stringify(e));
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
-      return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' is over 64 KB or unserializable: dropped'), false;
-    log.info(e.type, e.event || e.name || e.userId || e.groupId || '', e);
+      return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' dropped: over 64 KB or unserializable'), false;
+    log.info(e.type, e.event || e.name || '', e);
     box._add([it]);
     out._kick(now);
     return true;
@@ -126,7 +126,7 @@ export function createCollector(o: Options): Collector {
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
-      box._adopt();
+      adopt();
     } else if (answered && cs[gate] === false && held.length) {
       warn('no consent: dropped ' + held.length + ' held events');
       held = [];
@@ -152,7 +152,7 @@ export function createCollector(o: Options): Collector {
   function named(v: unknown, what: string): string | undefined {
     const s = cleanId(v);
     // typeof, not String(v): that throws for Object.create(null) or a hostile toString.
-    if (!s) warn(what + ' must be a string of 1-1024 characters; ignored: ' + (typeof v == 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v));
+    if (!s) warn(what + ' must be a 1-1024 character string; ignored: ' + (typeof v == 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v));
     return s;
   }
 
@@ -201,19 +201,19 @@ export function createCollector(o: Options): Collector {
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
   // `pagehide` is the backstop. A page restored from the back/forward cache resumes.
   listen(document, 'visibilitychange', () => (document.visibilityState == 'hidden' ? out._unload() : out._resume()));
-  listen(window, 'pagehide', out._unload);
+  listen(window, 'pagehide', () => out._unload(true));
   listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
   listen(window, 'online', out._online);
 
   // Leftovers of earlier page views and closed tabs (first when the page is idle: nothing urgent
   // about them), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
   // what tabs that died since have left.
-  const adopt = async () => {
+  async function adopt() {
     try {
       await box._adopt();
       if (box._items.length) out._kick();
     } catch {}
-  };
+  }
   ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
@@ -222,7 +222,8 @@ export function createCollector(o: Options): Collector {
     _call(method, args, time, url) {
       const f = api[method];
       // Method names come from the stub's Proxy: strings or symbols, both safe for String().
-      if (!f) return warn('unknown method ' + String(method) + ' (injectTag, removeTag: d.full.js only)');
+      // (injectTag and removeTag land here on the core build: README, "Builds".)
+      if (!f) return warn('unknown method ' + String(method));
       try {
         return f(time, url, args[0], args[1]);
       } catch (e) {

@@ -56,6 +56,9 @@ export function watchCmp(which: string, set: (s: ConsentState) => void): void {
   const on = (ev: string, f: () => unknown) => listen(window, ev, f);
   if (use('onetrust')) {
     const read = () => {
+      // Before the visitor chooses, OneTrust reports its defaults (OptanonWrapper runs at load):
+      // not an answer. OptanonAlertBoxClosed is set once they have chosen.
+      if (!cookieGet('OptanonAlertBoxClosed')) return;
       const g = win.OnetrustActiveGroups || (/groups=([^&]*)/.exec(cookieGet('OptanonConsent') || '') || [])[1];
       const s = g && fromOneTrust(decodeURIComponent(g));
       s && set(s);
@@ -92,7 +95,9 @@ export function watchCmp(which: string, set: (s: ConsentState) => void): void {
     const listen = () => {
       if (typeof win.__tcfapi != 'function') return;
       win.__tcfapi('addEventListener', 2, (d: any, ok: boolean) => {
-        if (ok && d && /^(tcloaded|useractioncomplete)$/.test(d.eventStatus)) set(fromTcf(d));
+        try {
+          if (ok && d && /^(tcloaded|useractioncomplete)$/.test(d.eventStatus)) set(fromTcf(d));
+        } catch {}
       });
       return 1;
     };

@@ -19,7 +19,8 @@ export interface Delivery {
   _failed(it: Item, reason: string): void;
   _flush(): Promise<FlushResult>;
   _online(): void;
-  _unload(): void;
+  /** Sends everything now; `left`: pagehide (the page is going, not just hidden). */
+  _unload(left?: boolean): void;
   _resume(): void;
 }
 
@@ -43,6 +44,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Events a request that survives unload carries (keepalive fetch or beacon): not sent again. */
   const gone = new Set<string>();
   let keepaliveBytes = 0;
+  /** The page has gone (pagehide): events the page still makes leave by the unload path at once. */
+  let left: boolean | undefined;
 
   const pending = () => box._items.filter((i) => !gone.has(i._id));
   const ids = (items: Item[]) => new Set(items.map((i) => i._id));
@@ -60,7 +63,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     }, at - Date.now());
   }
 
-  const kick = (now?: boolean) => schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
+  const kick = (now?: boolean) =>
+    left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
 
   function settle(done: Set<string>, reason: string): void {
     waiters = waiters.filter((w) => {
@@ -109,6 +113,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   async function send(): Promise<void> {
     // Offline: wait for the `online` event instead of burning retries.
     if (busy || navigator.onLine === false) return;
+    // A timer set by a new event must not cut a backoff or Retry-After short.
+    if (Date.now() < retryAt) return schedule(0);
     const batch = take(pending(), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
@@ -121,7 +127,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     busy = false;
   }
 
-  return {
+  const me: Delivery = {
     _kick: kick,
     _failed: failed,
 
@@ -151,7 +157,10 @@ export function createDelivery(url: string, batchSize: number, interval: number,
      * 64 KB budget lasts and sendBeacon after that, in chunks that fit. What the browser refuses
      * stays stored for the next page view.
      */
-    _unload() {
+    _unload(final?: boolean) {
+      // Once gone, only a resume (bfcache restore) undoes it: Chromium may fire visibilitychange
+      // after pagehide.
+      left ||= final;
       clearTimeout(timer);
       timer = 0;
       let rest = pending();
@@ -160,21 +169,24 @@ export function createDelivery(url: string, batchSize: number, interval: number,
         const data = body(chunk);
         const size = byteLength(data);
         // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
-        if (keepaliveBytes + size <= KEEPALIVE_BUDGET) postBatch(chunk, data, size);
+        if (keepaliveBytes + size <= KEEPALIVE_BUDGET) postBatch(chunk, data, size).catch(() => 0);
         else if (beacon(url, data)) mark(chunk, true);
         else break;
         rest = rest.slice(chunk.length);
       }
-      // Stored with heartbeat 0: the next page view may adopt and resend them at once (the gateway
-      // drops the copies that did arrive, by messageId).
-      box._write(0);
+      // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
+      // at once (the gateway drops the copies that did arrive, by messageId). A page only hidden
+      // keeps its heartbeat, so other tabs leave its queue alone.
+      box._write(left ? 0 : Date.now());
     },
 
     /** Back from the back/forward cache, or visible again: normal work resumes. */
     _resume() {
+      left = undefined;
       gone.clear();
       box._write();
       if (box._items.length) kick();
     },
   };
+  return me;
 }

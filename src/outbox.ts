@@ -65,7 +65,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
       if (!box._persist) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
-      if (!ok && stored) log.warn('storage refused the queue: kept in memory');
+      if (!ok && stored) log.warn('storage refused: queue in memory');
       stored = ok;
     },
     _adopt() {
