@@ -379,3 +379,15 @@ test('batches over 1 KB go gzip-compressed (no preflight) and arrive whole', asy
   expect(reqs[0].bytes).toBeLessThan(raw / 4);
   expect((await gw.stats()).byStatus['204'] ?? 0).toBe(0);
 });
+
+test('code that kept the stub object before d.js loaded still reaches the collector', async ({ page, gw, site }) => {
+  await delayCollector(page, 500);
+  // Common in apps: a module grabs the global once, early, and keeps it.
+  const url = site.set('/saved-ref', await stubPage(gw, { body: `<script>window.saved = _df; saved.track('queued_via_saved')</script>` }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  await page.evaluate(() => { (window as any).saved.track('live_via_saved'); (window as any).savedVersion = (window as any).saved.version; });
+  const evs = await gw.waitFor(3);
+  expect(names(evs)).toEqual(['page', 'queued_via_saved', 'live_via_saved']);
+  expect(await page.evaluate(() => typeof (window as any).savedVersion)).toBe('string');
+});

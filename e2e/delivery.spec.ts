@@ -273,7 +273,11 @@ test('a tab that is only hidden keeps its queue: another tab does not adopt it',
   await gw.faults({ delayMs: 2500, count: 1 });
   await a.evaluate(() => (window as any)._df.track('from_a'));
   await a.waitForTimeout(300);
-  await a.evaluate(() => { Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); });
+  await a.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
   const b = await context.newPage();
   await b.goto(url);
   await collectorLoaded(b);

@@ -731,6 +731,7 @@ test.describe('strict CSP: no violation, events arrive', () => {
       for (let i = 0; i < 5; i++) (window as any)._df.track('unload_' + i);
       // The page is hidden: everything pending leaves at once.
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
     const evs = await gw.waitFor(5);

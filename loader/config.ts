@@ -14,5 +14,6 @@ export function scriptConfig(d: Document): Options | undefined {
       endpoint = new URL(s.src).origin;
     } catch {}
   }
-  return { pipelineKey: a('pipeline-key') || '', endpoint, global: a('global'), nonce: s.nonce } as Options;
+  // The nonce is for the tags the full build injects; the core build has no use for it.
+  return { pipelineKey: a('pipeline-key'), endpoint, global: a('global'), nonce: __FULL__ ? s.nonce : '' } as Options;
 }

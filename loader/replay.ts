@@ -41,7 +41,7 @@ export function install(w: any, base: Options): any {
     try {
       (f as () => void)();
     } catch (e) {
-      log.warn('ready callback threw: ' + e);
+      log.warn('ready callback failed: ' + e);
     }
   };
 
@@ -65,6 +65,12 @@ export function install(w: any, base: Options): any {
     };
   }
   w[name] = api;
+  // Code that kept the stub (`const df = window._df` before d.js came) reaches the real methods
+  // too: the stub's Proxy has no set trap, so these land on its target, which its get reads first.
+  if (current)
+    try {
+      for (const m in api) current[m] = api[m];
+    } catch {}
 
   // The page view (and campaign, consent, navigation watching) start where the stub started:
   // before anything it queued.

@@ -50,7 +50,7 @@ export function createCollector(o: Options): Collector {
   let lastSent: string | undefined;
 
   const id = createIdentity(allowed(), o.cookieDomain);
-  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1 << 20, 65536, 5e7), allowed(), (it, why) => out._failed(it, why));
+  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1e6, 65536, 5e7), allowed(), (it, why) => out._failed(it, why));
   const batchSize = num(o.batchSize, 10, 1, 500);
   const out = createDelivery(
     String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey),
@@ -200,7 +200,7 @@ export function createCollector(o: Options): Collector {
 
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
   // `pagehide` is the backstop. A page restored from the back/forward cache resumes.
-  listen(document, 'visibilitychange', () => (document.visibilityState == 'hidden' ? out._unload() : out._resume()));
+  listen(document, 'visibilitychange', () => (document.hidden ? out._unload() : out._resume()));
   listen(window, 'pagehide', () => out._unload(true));
   listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
   listen(window, 'online', out._online);

@@ -10,7 +10,7 @@ import type { FlushResult } from './types';
 /** Chrome's budget for request bodies in flight with keepalive (sendBeacon shares it). */
 const KEEPALIVE_BUDGET = 65536;
 /** Largest body of one normal request (the gateway takes 5 MB; smaller requests fail and retry cheaper). */
-const MAX_BODY = 1 << 20;
+const MAX_BODY = 1e6;
 
 export interface Delivery {
   /** Events were added; `now`: don't wait for the batch to fill. */
