@@ -391,3 +391,12 @@ test('code that kept the stub object before d.js loaded still reaches the collec
   expect(names(evs)).toEqual(['page', 'queued_via_saved', 'live_via_saved']);
   expect(await page.evaluate(() => typeof (window as any).savedVersion)).toBe('string');
 });
+
+test('the npm package offers exactly the methods the loaded collector has', async ({ page, gw, site }) => {
+  const npm = (await import('../dist/index.mjs')).default as Record<string, unknown>;
+  const url = site.set('/api-names', await stubPage(gw, { full: true }));
+  await page.goto(url);
+  await collectorLoaded(page);
+  const loaded = await page.evaluate(() => Object.keys((window as any)._df).filter((k) => typeof (window as any)._df[k] == 'function').sort());
+  expect(Object.keys(npm).filter((k) => typeof npm[k] == 'function').sort()).toEqual(loaded);
+});

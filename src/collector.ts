@@ -50,7 +50,7 @@ export function createCollector(o: Options): Collector {
   let lastSent: string | undefined;
 
   const id = createIdentity(allowed(), o.cookieDomain);
-  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1e6, 65536, 5e7), allowed(), (it, why) => out._failed(it, why));
+  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1e6, 65536, 5e7), () => id._persist, (it, why) => out._failed(it, why));
   const batchSize = num(o.batchSize, 10, 1, 500);
   const out = createDelivery(
     String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey),
@@ -121,7 +121,6 @@ export function createCollector(o: Options): Collector {
       // Granted: storage starts, a returning visitor gets their stored id back, and what was held
       // is sent with its own time (and the consent that now covers it).
       id._enable();
-      box._persist = true;
       lastSent = undefined;
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);

@@ -119,11 +119,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (!batch.length) return;
     busy = true;
     const data = await gzip(body(batch));
-    busy = false;
-    // The page was hidden while this was compressed: the unload path has sent these already.
-    if (batch.some((i) => gone.has(i._id))) return;
-    busy = true;
-    await postBatch(batch, data, typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length);
+    // Unless the page was hidden while this was compressed (the unload path sent these already).
+    if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length);
     busy = false;
   }
 

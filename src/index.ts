@@ -23,7 +23,8 @@ function forward(m: string) {
 }
 
 const datafly = { init } as Datafly & { init(o: Options): Datafly };
-for (const m of 'page track identify group alias reset ready flush getAnonymousId user debug consent injectTag removeTag'.split(' '))
+// Every method the loaded collector has (e2e/collector.spec.ts checks the two lists agree).
+for (const m of 'page track identify group alias reset ready flush getAnonymousId user debug consent getConsent injectTag removeTag'.split(' '))
   (datafly as any)[m] = forward(m);
 
 function init(o: Options): Datafly {

@@ -17,8 +17,6 @@ export const STALE = 120000;
 
 export interface Outbox {
   _items: Item[];
-  /** false: memory only (consent not given yet). */
-  _persist: boolean;
   _add(list: Item[], front?: boolean): void;
   _remove(ids: Set<string>): void;
   /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
@@ -27,7 +25,8 @@ export interface Outbox {
   _adopt(): unknown;
 }
 
-export function createOutbox(tab: string, maxBytes: number, persist: boolean, drop: (it: Item, why: string) => void): Outbox {
+/** `persist()`: storage allowed now (false while consent is awaited: memory only). */
+export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void): Outbox {
   const key = PREFIX + tab;
   let bytes = 0;
   let dirty = 0;
@@ -40,7 +39,6 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
 
   const box: Outbox = {
     _items: [],
-    _persist: persist,
     _add(list, front) {
       for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
       if (front) box._items = list.concat(box._items);
@@ -62,14 +60,14 @@ export function createOutbox(tab: string, maxBytes: number, persist: boolean, dr
       dirty = 0;
       clearTimeout(lazy);
       lazy = 0;
-      if (!box._persist) return;
+      if (!persist()) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');
       stored = ok;
     },
     _adopt() {
-      if (!box._persist) return;
+      if (!persist()) return;
       const run = () => {
         const got: Item[] = [];
         for (const k of lsKeys()) {

@@ -92,4 +92,8 @@ export interface Datafly {
   user(): User;
   debug(on?: boolean): void;
   consent(state: ConsentState): void;
+  getConsent(): ConsentState;
+  /** Full build only (d.full.js and npm); on d.js they do nothing. */
+  injectTag(tag: { id: string; src: string; category?: string; timing?: 'immediate' | 'load' | 'idle'; attributes?: Record<string, string>; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
+  removeTag(tag: { id: string; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
 }

@@ -11,7 +11,7 @@ test('ESM and CJS builds import in Node without a window, and calls are harmless
   const esm = (await import(new URL('index.mjs', dist).href)).default;
   const cjs = createRequire(import.meta.url)('../dist/index.cjs').default;
   for (const d of [esm, cjs]) {
-    for (const m of ['init', 'page', 'track', 'identify', 'group', 'alias', 'reset', 'ready', 'flush', 'getAnonymousId', 'user', 'debug', 'consent', 'injectTag', 'removeTag'])
+    for (const m of ['init', 'page', 'track', 'identify', 'group', 'alias', 'reset', 'ready', 'flush', 'getAnonymousId', 'user', 'debug', 'consent', 'getConsent', 'injectTag', 'removeTag'])
       assert.equal(typeof d[m], 'function', m);
     assert.equal(d.track('x', { a: 1 }), undefined);
     assert.equal(d.init({ pipelineKey: 'dk_test_x', endpoint: 'https://x' }), d);
