@@ -216,9 +216,11 @@ export function createCollector(o: Options): Collector {
   ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
+  let settle: (() => void) | undefined;
   const self: Collector = {
     _methods: Object.keys(api),
     _call(method, args, time, url) {
+      settle?.();
       const f = api[method];
       // Method names come from the stub's Proxy: strings or symbols, both safe for String().
       // (injectTag and removeTag land here on the core build: README, "Builds".)
@@ -238,9 +240,9 @@ export function createCollector(o: Options): Collector {
       // the same task); later ones wait for batchSize or flushInterval.
       out._kick(true);
       if (o.spa !== false)
-        watchNavigation(!!o.hashChange, (prev) => {
+        settle = watchNavigation(!!o.hashChange, (prev, time) => {
           referrer = prev;
-          self._call('page', [], Date.now(), location.href);
+          self._call('page', [], time, location.href);
         });
     },
   };
