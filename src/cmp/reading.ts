@@ -1,0 +1,45 @@
+// What every CMP reader returns (README, "Consent"): the CMP's own codes verbatim, and the five
+// canonical categories derived from them. Readers are pure: input in, reading out (or undefined
+// when the input is not an answer of the visitor's).
+
+export interface Canonical {
+  essential: true;
+  functional: boolean;
+  analytics: boolean;
+  marketing: boolean;
+  personalization: boolean;
+}
+
+export interface Reading {
+  /** The CMP's own codes, verbatim (OneTrust `C0002`, TCF `tcString`, ...). */
+  categories: Record<string, unknown>;
+  canonical: Canonical;
+}
+
+export const reading = (categories: Record<string, unknown>, functional: unknown, analytics: unknown, marketing: unknown, personalization: unknown): Reading => ({
+  categories,
+  canonical: { essential: true, functional: !!functional, analytics: !!analytics, marketing: !!marketing, personalization: !!personalization },
+});
+
+/**
+ * Canonical categories from codes by a map `{code: 'category'}` (a code may name several
+ * categories, separated by spaces or commas). A category is granted when at least one code
+ * mapped to it is known and every known one is on; `essential` is always granted. Undefined when
+ * no mapped code is known at all (nothing to go by: not an answer).
+ */
+export function mapped(on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined {
+  const known: Record<string, number> = {};
+  const off: Record<string, number> = {};
+  let any = 0;
+  for (const code in map)
+    if (typeof on[code] == 'boolean')
+      for (const c of String(map[code]).split(/[\s,]+/)) {
+        known[c] = any = 1;
+        if (!on[code]) off[c] = 1;
+      }
+  const g = (c: string) => known[c] && !off[c];
+  return any ? reading(categories, g('functional'), g('analytics'), g('marketing'), g('personalization')) : undefined;
+}
+
+/** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */
+export const yes = (v: unknown): boolean => v === true || /^(1|true|yes|y|on|accept(ed)?|allow(ed)?|grant(ed)?|opt-?in)$/i.test(String(v).trim());
