@@ -21,18 +21,15 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
   const on: Record<string, boolean> = {};
   if (format == 'json') {
     const j = JSON.parse(raw);
-    if (Array.isArray(j)) for (const k of j) on[String(k)] = true;
-    else if (j && typeof j == 'object') for (const k in j) on[k] = yes(j[k]);
-    else return;
+    if (!j || typeof j != 'object') return;
+    for (const k in j) Array.isArray(j) ? (on[j[k]] = true) : (on[k] = yes(j[k]));
     return on;
   }
   const sep = ({ comma: ',', urlencoded: '&', semicolon: ';' } as Record<string, string>)[format];
   if (!sep) return;
-  const dec = (s: string) => (format == 'urlencoded' ? decodeURIComponent(s.replace(/\+/g, ' ')) : s).trim();
   for (const part of raw.split(sep)) {
-    const m = /^([^=:]*)(?:[=:](.*))?$/.exec(part)!;
-    const k = dec(m[1]);
-    if (k) on[k] = m[2] == null || yes(dec(m[2]));
+    const [k, v] = part.split(/[=:]/).map((x) => (sep == '&' ? decodeURIComponent(x.replace(/\+/g, ' ')) : x).trim());
+    if (k) on[k] = v == null || yes(v);
   }
   return on;
 }

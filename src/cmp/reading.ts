@@ -1,6 +1,7 @@
 // What every CMP reader returns (README, "Consent"): the CMP's own codes verbatim, and the five
 // canonical categories derived from them. Readers are pure: input in, reading out (or undefined
 // when the input is not an answer of the visitor's).
+import { CATEGORIES, state } from '../consent';
 
 export interface Canonical {
   essential: true;
@@ -16,10 +17,8 @@ export interface Reading {
   canonical: Canonical;
 }
 
-export const reading = (categories: Record<string, unknown>, functional: unknown, analytics: unknown, marketing: unknown, personalization: unknown): Reading => ({
-  categories,
-  canonical: { essential: true, functional: !!functional, analytics: !!analytics, marketing: !!marketing, personalization: !!personalization },
-});
+/** A reading from the CMP's codes and (functional, analytics, marketing, personalization). */
+export const reading = (categories: Record<string, unknown>, ...v: unknown[]): Reading => ({ categories, canonical: state(...v) as Canonical });
 
 /**
  * Canonical categories from codes by a map `{code: 'category'}` (a code may name several
@@ -37,8 +36,7 @@ export function mapped(on: Record<string, boolean>, map: Record<string, string>,
         known[c] = any = 1;
         if (!on[code]) off[c] = 1;
       }
-  const g = (c: string) => known[c] && !off[c];
-  return any ? reading(categories, g('functional'), g('analytics'), g('marketing'), g('personalization')) : undefined;
+  return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => known[c] && !off[c])) : undefined;
 }
 
 /** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */

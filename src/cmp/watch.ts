@@ -111,25 +111,27 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
 
   if (use('didomi')) {
     put(() => readDidomiToken(cookieGet('didomi_token') || lsGet('didomi_token'), map));
-    seek(() => {
-      // The SDK calls what is pushed on `didomiOnReady` once ready (at once when it already is),
-      // and registers what is pushed on `didomiEventListeners` (developers.didomi.io/cmp/web-sdk/
-      // reference/events). Both arrays are the page's: created by it or the SDK, never by us.
-      const ready = win.didomiOnReady;
-      if (!ready || typeof ready.push != 'function') return;
-      ready.push((D: any) => {
-        D = D || win.Didomi;
-        const read = () =>
-          put(() =>
-            D.isConsentRequired && D.isConsentRequired() === false
-              ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
-              : !(D.shouldConsentBeCollected && D.shouldConsentBeCollected()) && readDidomi(D.getCurrentUserStatus(), map),
-          );
-        read();
-        const l = win.didomiEventListeners;
-        l && typeof l.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on && D.on('consent.changed', read);
+    // The SDK calls what is pushed on `didomiOnReady` once ready (at once when it already is),
+    // and registers what is pushed on `didomiEventListeners` (developers.didomi.io/cmp/web-sdk/
+    // reference/events; `Didomi.on` otherwise). Both arrays are the page's (or the SDK's): the
+    // collector never creates them.
+    const attach = (D: any) =>
+      found(() => {
+      D = D || win.Didomi;
+      const read = () =>
+        put(() =>
+          D.isConsentRequired && D.isConsentRequired() === false
+            ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
+            : !(D.shouldConsentBeCollected && D.shouldConsentBeCollected()) && readDidomi(D.getCurrentUserStatus(), map),
+        );
+      read();
+      const l = win.didomiEventListeners;
+      l && typeof l.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
       });
-      return 1;
+    seek(() => {
+      const ready = win.didomiOnReady;
+      if (ready && typeof ready.push == 'function') return ready.push(attach), 1;
+      if (win.Didomi && win.Didomi.getCurrentUserStatus) return attach(win.Didomi), 1;
     });
   }
 
