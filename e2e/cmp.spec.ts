@@ -157,6 +157,28 @@ test.describe('Didomi', () => {
   });
 });
 
+test.describe("cmp: 'auto' finds the other CMPs", () => {
+  test('Osano arriving after load, and Didomi without didomiOnReady (Didomi.on), each read under auto', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/auto-osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).Osano?.cm);
+    await stillAt(page, gw, 0, 500);
+    await page.click('.osano-cm-accept-all');
+    await gw.waitFor(2);
+    expect(await consentOf(page)).toMatchObject({ ...ALL, ANALYTICS: true });
+
+    const url2 = site.set('/cmp/auto-didomi', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true, autoPage: false }); _df.track('d')</script>${didomiPage({ afterLoadMs: 500, noQueues: true })}` }));
+    await page.goto(url2);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).didomiLoaded);
+    expect(await page.evaluate(() => 'didomiOnReady' in window || 'didomiEventListeners' in window)).toBe(false);
+    await page.click('#didomi-measure');
+    await expect.poll(() => consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
+    expect(errors).toEqual([]);
+  });
+});
+
 test.describe('Osano', () => {
   test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({ page, gw, site, errors }) => {
     const url = site.set('/cmp/osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true })</script>${osanoPage({ afterLoadMs: 300 })}` }));

@@ -201,13 +201,14 @@ export function didomiToken(enabled: string[], disabled: string[]): string {
  * (getCurrentUserStatus, shouldConsentBeCollected, isConsentRequired, on), calls what was pushed on
  * didomiOnReady with Didomi and registers what was pushed on didomiEventListeners, then replaces
  * both `push` methods so later pushes run / register at once. A choice writes the `didomi_token`
- * cookie (base64 JSON) and fires `consent.changed`.
+ * cookie (base64 JSON) and fires `consent.changed`. `noQueues`: the page declares neither array
+ * (then only `window.Didomi` and its `on` are there).
  */
-export function didomiPage(o: { afterLoadMs?: number } = {}): string {
-  return `<script>
+export function didomiPage(o: { afterLoadMs?: number; noQueues?: boolean } = {}): string {
+  return `${o.noQueues ? '' : `<script>
 window.didomiOnReady = window.didomiOnReady || [];
 window.didomiEventListeners = window.didomiEventListeners || [];
-</script>
+</script>`}
 <div id="didomi-notice">
   <button id="didomi-notice-agree-button">Agree and close</button>
   <button id="didomi-notice-disagree-button">Disagree</button>
@@ -244,6 +245,7 @@ window.didomiEventListeners = window.didomiEventListeners || [];
     window.Didomi = Didomi;
     window.didomiLoaded = true;
     var ready = window.didomiOnReady, listeners = window.didomiEventListeners;
+    if (!ready || !listeners) return;
     listeners.forEach(function (l) { Didomi.on(l.event, l.listener); });
     listeners.push = function (l) { Didomi.on(l.event, l.listener); return 0; };
     ready.forEach(function (fn) { fn(Didomi); });

@@ -12,6 +12,7 @@
 // marketing; create_content_profile, select_personalized_content → personalization. A site's own
 // purpose ids (e.g. "marketing-JLRqbtG8") are mapped with `consentSource.map`.
 import { mapped, type Reading } from './reading';
+import { state } from '../consent';
 
 const A = 'analytics';
 const M = 'marketing';
@@ -31,8 +32,8 @@ export const DIDOMI_MAP: Record<string, string> = {
 function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
   if (x && typeof x == 'object') {
     if (Array.isArray(x.enabled) || Array.isArray(x.disabled)) {
-      for (const k of x.disabled || []) if (typeof k == 'string') into[k] = false;
-      for (const k of x.enabled || []) if (typeof k == 'string') into[k] = true;
+      for (const k of x.disabled || []) into[k] = false;
+      for (const k of x.enabled || []) into[k] = true;
     } else for (const k in x) if (x[k] && typeof x[k] == 'object' && 'enabled' in x[k]) into[k] = x[k].enabled === true;
   }
   return into;
@@ -49,7 +50,7 @@ export function readDidomi(s: any, map?: Record<string, string>): Reading | unde
   const li = flags(s.purposes_li);
   for (const k in li) if (li[k] || !(k in purposes)) purposes[k] = li[k];
   const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s.vendors) });
-  if (r && purposes.cookies === false) r.canonical = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
+  if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
   return r;
 }
 

@@ -44,6 +44,6 @@ export function readTcf(d: any): Reading | undefined {
     return byConsent || byLi;
   };
   const all = (...n: number[]) => free || n.every(allowed);
-  const categories: Record<string, unknown> = { tcString: typeof d.tcString == 'string' ? d.tcString : '', purposes: { ...c }, legitimateInterests: { ...li } };
+  const categories: Record<string, unknown> = { tcString: '' + (d.tcString || ''), purposes: { ...c }, legitimateInterests: { ...li } };
   return reading(categories, all(1), all(1, 8), all(1, 2, 3, 4, 7), all(1, 5, 6));
 }
