@@ -9,7 +9,8 @@ import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
-import { CATEGORIES, state, watchCmp } from './consent';
+import { CATEGORIES, state } from './consent';
+import { watchCmp } from './cmp/watch';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
@@ -234,7 +235,7 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : warn('cmp needs d.full.js');
+      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (r) => setConsent({ ...r.categories, ...r.canonical }, true), o) : warn('cmp needs d.full.js');
       if (o.autoPage !== false) self._call('page', [], time, url);
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.

@@ -26,8 +26,14 @@ export interface Options {
   spa?: boolean;
   /** Also send page events on `hashchange`. Default false. */
   hashChange?: boolean;
-  /** Read consent from a CMP: 'onetrust' | 'cookiebot' | 'tcf' | 'auto'. Default: off. */
-  cmp?: 'onetrust' | 'cookiebot' | 'tcf' | 'auto';
+  /** Read consent from a CMP (full build): 'onetrust' | 'cookiebot' | 'tcf' | 'didomi' | 'osano' | 'custom' | 'auto'. Default: off. */
+  cmp?: 'onetrust' | 'cookiebot' | 'tcf' | 'didomi' | 'osano' | 'custom' | 'auto';
+  /**
+   * Where another CMP keeps its choice, for `cmp: 'custom'` (and 'auto'): a cookie or localStorage
+   * key, its format, and a map from the CMP's codes to categories (`{C2: 'analytics'}`; a code may
+   * name several, space-separated). Its map also maps a site's own Didomi purpose ids.
+   */
+  consentSource?: { cookie?: string; localStorage?: string; format: 'json' | 'comma' | 'urlencoded' | 'semicolon'; map: Record<string, string> };
   /** Hold every event (in memory, nothing stored) until this category is granted. Default off. */
   requireConsent?: boolean | ConsentCategory;
   /** CSP nonce passed on to scripts the collector injects (read from d.js's own tag by default). */
