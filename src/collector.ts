@@ -17,6 +17,7 @@ import { lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
+import { createVendorIds } from './vendor-ids'; // [idfeat]
 
 /** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
 export const MAX_EVENT_BYTES = 65536;
@@ -73,6 +74,8 @@ export function createCollector(o: Options): Collector {
     session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
     saveSession();
   };
+  // [idfeat] Vendor IDs (with the consent that allows storage), full build.
+  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? cs : {}), () => landingUrl, o.cookieDomain);
 
   /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
@@ -87,6 +90,7 @@ export function createCollector(o: Options): Collector {
   function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
     c.consent = { ...cs };
+    if (vendor) c.vendorIds = vendor(); // [idfeat]
     // A session stays alive while events flow (its stamp is written at most once a minute); 30
     // minutes without an event end it, also within one long page view.
     const t = Date.now();
@@ -117,6 +121,7 @@ export function createCollector(o: Options): Collector {
     }
     next.essential = true;
     cs = next;
+    if (vendor) vendor(); // [idfeat] a withdrawal deletes ours at once
     if (allowed() && !id._persist) {
       // Granted: storage starts, a returning visitor gets their stored id back, and what was held
       // is sent with its own time (and the consent that now covers it).

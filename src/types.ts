@@ -34,6 +34,8 @@ export interface Options {
   nonce?: string;
   /** Cookie domain for the anonymous id cookie (e.g. `example.com` to share it with subdomains). */
   cookieDomain?: string;
+  /** Vendor first-party ids to keep and send (full build): 'ga', 'meta', 'tiktok', 'pinterest', 'snapchat', 'google_ads'. Default off. */
+  vendorIds?: string[];
 }
 
 export interface EventContext {
@@ -46,6 +48,8 @@ export interface EventContext {
   campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   clickIds?: Record<string, string>;
   consent?: ConsentState;
+  /** Vendor first-party ids, keyed by cookie name (`vendorIds` option). */
+  vendorIds?: Record<string, string>;
 }
 
 export interface DataflyEvent {
