@@ -40,7 +40,7 @@ test.describe('vendor IDs', () => {
     expect(Math.abs(Number(fbp[1]) - now)).toBeLessThan(60000);
     expect(ids._fbc).toMatch(/^fb\.1\.\d{13}\.IwAR-fb_1$/);
     expect(ids._gcl_aw).toMatch(/^GCL\.\d{10}\.Cj0-gc_1$/);
-    expect(ids._ttp).toMatch(/^[A-Za-z0-9_]{27}\.tt\.1$/);
+    expect(ids._ttp).toMatch(/^[0-9a-f]{27}\.tt\.1$/);
     const pin = Buffer.from(Buffer.from(ids._pin_unauth, 'base64').toString().replace(/^uid=/, ''), 'base64').toString();
     expect(pin).toMatch(UUID4);
     expect(ids._scid).toMatch(UUID4);

@@ -12,8 +12,9 @@
 // - _gcl_aw: Google Ads conversion linker (Google's "Cookie usage"): "GCL.<unix seconds>.<gclid>";
 //   90 days.
 // - _ttp: TikTok "About using cookies with TikTok Pixel" (ads.tiktok.com/help/article?aid=10007540):
-//   13 months. Value: 27 random characters (letters, digits, "_") + ".tt.1", as TikTok's pixel writes it
-//   (e.g. "I0y3vuvP1raoRMNh1hkjrEJ24f2.tt.1").
+//   13 months. Value: 27 characters + ".tt.1", as TikTok's pixel writes it (e.g.
+//   "I0y3vuvP1raoRMNh1hkjrEJ24f2.tt.1"); ours are 27 random hexadecimal digits (the last 27 of a
+//   UUID v4 without dashes: the pixel's alphabet is letters and digits, and bytes matter).
 // - _pin_unauth: Pinterest "Pinterest tag parameters and cookies" (help.pinterest.com): first-party
 //   cookie grouping actions of visitors Pinterest can't identify; 1 year. Value, as the tag writes
 //   it: base64("uid=" + base64(UUID v4)) without "=" padding ("dWlkPU5EUTFPV0k0..." decodes to
@@ -59,7 +60,7 @@ export function vendorValue(name: string, existing: string | undefined, url: str
       : name == '_fbp'
         ? 'fb.1.' + now + '.' + n
         : name == '_ttp'
-          ? b64(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(21)))).replace(/\W/g, '_').slice(0, 27) + '.tt.1'
+          ? uuid().replace(/-/g, '').slice(5) + '.tt.1'
           : name == '_pin_unauth'
             ? b64('uid=' + b64(uuid()))
             : uuid();

@@ -40,11 +40,11 @@ test('_fbp: fb.1.<ms>.<random number of up to 10 digits>', () => {
   assert.ok(seen.size > 490, 'random part varies');
 });
 
-test('_ttp: 27 random characters and .tt.1', () => {
+test('_ttp: 27 random hexadecimal digits and .tt.1', () => {
   const seen = new Set();
   for (let i = 0; i < 300; i++) {
     const v = make('_ttp')!;
-    assert.match(v, /^[A-Za-z0-9_]{27}\.tt\.1$/);
+    assert.match(v, /^[0-9a-f]{27}\.tt\.1$/);
     seen.add(v);
   }
   assert.equal(seen.size, 300);
