@@ -36,6 +36,8 @@ export interface Options {
   cookieDomain?: string;
   /** Vendor first-party ids to keep and send (full build): 'ga', 'meta', 'tiktok', 'pinterest', 'snapchat', 'google_ads'. Default off. */
   vendorIds?: string[];
+  /** Cross-domain identity by link decoration (full build). The Identity Hub (`hubUrl`) is not supported. */
+  crossDomain?: { linkedDomains: string[]; hubUrl?: string };
 }
 
 export interface EventContext {
@@ -50,6 +52,8 @@ export interface EventContext {
   consent?: ConsentState;
   /** Vendor first-party ids, keyed by cookie name (`vendorIds` option). */
   vendorIds?: Record<string, string>;
+  /** On the first event after arriving by a decorated link: the anonymousId the link carried. */
+  linkedAnonymousId?: string;
 }
 
 export interface DataflyEvent {
