@@ -118,6 +118,19 @@ test.describe('vendor IDs', () => {
     expect(Object.keys(await jar(context))).toEqual(['_df_aid']);
   });
 
+  test('cookieDomain overrides the registrable domain; a one-label host (localhost) gets host-only cookies', async ({ page, context, gw, site }) => {
+    const url = on('www.shop.test', site.set('/vid/domain', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga'], cookieDomain: 'www.shop.test' }) })));
+    await page.goto(url);
+    await gw.waitFor(1);
+    expect((await jar(context))._ga.domain).toBe('.www.shop.test');
+    const local = site.set('/vid/local', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga'] }) }));
+    await page.goto(local);
+    const evs = await gw.waitFor(2);
+    const ga = (await context.cookies(local)).find((c) => c.name == '_ga')!;
+    expect(ga.domain).toBe('localhost');
+    expect(evs[1].context.vendorIds).toEqual({ _ga: ga.value });
+  });
+
   test('consent: nothing before it; _ga with analytics, the rest with marketing, from the next event on; withdrawal deletes only the cookies we made', async ({ page, context, gw, site, errors }) => {
     // A Meta pixel wrote _fbc earlier; we must never delete it.
     await context.addCookies([{ name: '_fbc', value: 'fb.1.1600000000000.PIXEL', domain: '.shop.test', path: '/' }]);

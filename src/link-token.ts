@@ -19,8 +19,8 @@ export function makeToken(id: string, now: number, browser: string, minute = (no
 
 /** The token's anonymousId when it is valid at `now` for this `browser`, else undefined. */
 export function readToken(token: string, now: number, browser: string): string | undefined {
-  const id = token.split('.')[0];
-  const t = parseInt(token.split('.')[1], 36);
+  const [id, time] = token.split('.');
+  const t = parseInt(time, 36);
   const m = (now / 6e4) | 0;
   if (/^[\da-f-]{36}$/i.test(id) && t <= now && now - t <= MAX_AGE && (token == makeToken(id, t, browser, m) || token == makeToken(id, t, browser, m - 1))) return id;
 }
