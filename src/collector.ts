@@ -18,6 +18,9 @@ import { lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
+import { createVendorIds } from './vendor-ids'; // [idfeat]
+import { createLinker } from './link-decoration'; // [idfeat]
+import { withoutToken } from './link-token'; // [idfeat]
 
 /** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
 export const MAX_EVENT_BYTES = 65536;
@@ -74,9 +77,13 @@ export function createCollector(o: Options): Collector {
     session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
     saveSession();
   };
+  // [idfeat] Vendor IDs (with the consent that allows storage) and link decoration (analytics), full build.
+  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? cs : {}), () => landingUrl, o.cookieDomain);
+  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => cs, id);
 
   /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
+    if (linker) url = withoutToken(url); // [idfeat] a queued call's URL may still carry _dfl
     const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
     if (allowed()) return send(e, now);
     if (answered) return warn(type + ' dropped: no ' + gate + ' consent'), true;
@@ -88,6 +95,8 @@ export function createCollector(o: Options): Collector {
   function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
     c.consent = { ...cs };
+    if (vendor) c.vendorIds = vendor(); // [idfeat]
+    if (linker) linker(e); // [idfeat] adopts a link token's anonymousId once analytics is granted
     // A session stays alive while events flow (its stamp is written at most once a minute); 30
     // minutes without an event end it, also within one long page view.
     const t = Date.now();
@@ -118,6 +127,7 @@ export function createCollector(o: Options): Collector {
     }
     next.essential = true;
     cs = next;
+    if (vendor) vendor(); // [idfeat] a withdrawal deletes ours at once
     if (allowed() && !id._persist) {
       // Granted: storage starts, a returning visitor gets their stored id back, and what was held
       // is sent with its own time (and the consent that now covers it).

@@ -40,6 +40,10 @@ export interface Options {
   nonce?: string;
   /** Cookie domain for the anonymous id cookie (e.g. `example.com` to share it with subdomains). */
   cookieDomain?: string;
+  /** Vendor first-party ids to keep and send (full build): 'ga', 'meta', 'tiktok', 'pinterest', 'snapchat', 'google_ads'. Default off. */
+  vendorIds?: string[];
+  /** Cross-domain identity by link decoration (full build). The Identity Hub (`hubUrl`) is not supported. */
+  crossDomain?: { linkedDomains: string[]; hubUrl?: string };
 }
 
 export interface EventContext {
@@ -52,6 +56,10 @@ export interface EventContext {
   campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   clickIds?: Record<string, string>;
   consent?: ConsentState;
+  /** Vendor first-party ids, keyed by cookie name (`vendorIds` option). */
+  vendorIds?: Record<string, string>;
+  /** On the first event after arriving by a decorated link: the anonymousId the link carried. */
+  linkedAnonymousId?: string;
 }
 
 export interface DataflyEvent {
