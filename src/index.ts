@@ -2,11 +2,10 @@
 // Calls made before init() are queued with their time and URL, as the stub does, and replayed by
 // the same loader code. On a page that also has the stub or d.js, one collector serves both.
 import type { Datafly, Options } from './types';
-import { install } from '../loader/replay';
+import { install } from './install';
+import { METHODS, type Call } from './methods';
 
 export type * from './types';
-
-type Call = [string, ArrayLike<unknown>, number, string];
 
 const queue: Call[] = [];
 let real: any;
@@ -24,8 +23,7 @@ function forward(m: string) {
 
 const datafly = { init } as Datafly & { init(o: Options): Datafly };
 // Every method the loaded collector has (e2e/collector.spec.ts checks the two lists agree).
-for (const m of 'page track identify group alias reset ready flush getAnonymousId user debug consent getConsent injectTag removeTag'.split(' '))
-  (datafly as any)[m] = forward(m);
+for (const m of METHODS) if (m != 'init') (datafly as any)[m] = forward(m);
 
 function init(o: Options): Datafly {
   try {

@@ -6,14 +6,12 @@
 // - `ready` callbacks run once the replay is done; later ones run at once.
 // - Loading twice (two d.js, the stub plus a script tag, the npm package plus the stub) installs
 //   one collector: a global that is already a collector is returned as it is.
-import type { Options } from '../src/types';
-import { createCollector } from '../src/collector';
-import { LIBRARY } from '../src/event';
-import { isPlainObject } from '../src/sanitize';
-import { log } from '../src/log';
-
-/** [method, arguments, time, url]: what the stub queued for each call. */
-type Call = [string, ArrayLike<unknown>, number, string];
+import type { Options } from './types';
+import { createCollector } from './collector';
+import { LIBRARY } from './event';
+import { isPlainObject } from './sanitize';
+import { log } from './log';
+import { ANSWERED, METHODS, type Call } from './methods';
 
 /** A real collector (not the stub's Proxy, whose every property is a function). */
 export const isCollector = (g: any): boolean => !!g && typeof g.version == 'string';
@@ -54,12 +52,13 @@ export function install(w: any, base: Options): any {
   const api: any = { version: LIBRARY.version };
   // Every name a site may call exists on every build (the core build answers the full build's
   // injectTag/removeTag with a debug warning), so no call can throw "is not a function".
-  for (const m of c._methods.concat('ready', 'init', 'injectTag', 'removeTag')) {
+  for (const m of METHODS) {
+    const answers = ANSWERED.indexOf(m) >= 0;
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];
         // During the replay, every state-changing call waits its turn; getters answer at once.
-        if (replaying && !/^(get|user|flush|inj|rem)/.test(m)) return void (backlog[backlog.length] = call);
+        if (replaying && !answers) return void (backlog[backlog.length] = call);
         return exec(call);
       } catch {}
     };
