@@ -34,6 +34,10 @@ export interface Options {
   nonce?: string;
   /** Cookie domain for the anonymous id cookie (e.g. `example.com` to share it with subdomains). */
   cookieDomain?: string;
+  /** Vendor ids kept first-party (full build), e.g. `['ga', 'meta']`; also `data-vendor-ids="ga,meta"`. Default off. */
+  vendorIds?: string[];
+  /** One visitor across these domains by link decoration (full build); also `data-linked-domains="a.com,b.org"`. */
+  crossDomain?: { linkedDomains: string[] };
 }
 
 export interface EventContext {
