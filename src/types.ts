@@ -40,9 +40,9 @@ export interface Options {
   nonce?: string;
   /** Cookie domain for the anonymous id cookie (e.g. `example.com` to share it with subdomains). */
   cookieDomain?: string;
-  /** Vendor first-party ids to keep and send (full build): 'ga', 'meta', 'tiktok', 'pinterest', 'snapchat', 'google_ads'. Default off. */
+  /** Vendor ids kept first-party (full build), e.g. `['ga', 'meta']`; also `data-vendor-ids="ga,meta"`. Default off. */
   vendorIds?: string[];
-  /** Cross-domain identity by link decoration (full build). The Identity Hub (`hubUrl`) is not supported. */
+  /** One visitor across these domains by link decoration (full build); also `data-linked-domains="a.com,b.org"`. The Identity Hub (`hubUrl`) is not supported. */
   crossDomain?: { linkedDomains: string[]; hubUrl?: string };
 }
 
