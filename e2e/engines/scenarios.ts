@@ -19,7 +19,7 @@ const BUDGET = 65536;
 /** `{"batch":[` ... `],"sentAt":"..."}` around a batch's events. */
 const ENVELOPE = 60;
 /** Padding for the unload rows: 50 events of ~2.6 KB, ~130 KB pending. */
-const PAD = 2200;
+const PAD = 2000;
 
 const INIT = (o = '') => `<script>_df.init({ autoPage: false${o} })</script>`;
 
