@@ -140,6 +140,9 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.equal(g.context.userAgent, ua);
       assert.deepEqual(g.context.library, { name: '@datafly/collector', version: VERSION });
       assert.equal(evs[0].anonymousId, g.anonymousId);
+      // The calls were made before d.js arrived: the stub queued them.
+      const late = await tab.run(`() => { var r = performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/d.js') > 0; })[0]; return r ? r.responseEnd - r.startTime : -1; }`);
+      assert.ok(late >= 900, `d.js took ${late} ms to arrive, expected >= 1000 (the CDN delay)`);
     });
 
     scenario('replay is FIFO: queued, re-entrant, ready and live calls keep their place (d.js 0.8 s late)', {}, async ({ gw, site, cdn, open }) => {

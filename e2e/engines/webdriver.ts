@@ -66,6 +66,12 @@ export async function launchWebKit(): Promise<Engine> {
     killGroup(xvfb, signal);
   };
   process.once('exit', () => killAll());
+  // Interrupted (Ctrl-C, the runner's SIGTERM): the detached X server and driver go too.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(sig, () => {
+      killAll();
+      process.exit(128 + (sig == 'SIGINT' ? 2 : sig == 'SIGTERM' ? 15 : 1));
+    });
   try {
     // An X server of our own unless the caller runs us under one (xvfb-run sets DISPLAY).
     let display = process.env.DISPLAY;
