@@ -47,7 +47,7 @@ export function install(w: any, base: Options): any {
 
   const exec = ([m, args, time, url]: Call): unknown => {
     if (m == 'ready') return typeof args[0] == 'function' && (replaying ? (waiting[waiting.length] = args[0] as () => void) : run(args[0]));
-    if (m == 'init') return;
+    if (m == 'init' && replaying) return;
     return c._call(m, args, time, url);
   };
 

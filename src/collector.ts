@@ -1,7 +1,7 @@
 // The collector: the public methods, each validating its input (src/sanitize.ts), updating identity
 // and handing finished events to the outbox and delivery. Every public entry point swallows its own
 // errors: nothing a caller passes can throw into the host page.
-import type { ConsentState, DataflyEvent, Dict, Options } from './types';
+import type { DataflyEvent, Dict, Options } from './types';
 import { buildEvent } from './event';
 import { browserContext } from './context';
 import { cleanDict, cleanId } from './sanitize';
@@ -9,11 +9,12 @@ import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
-import { CATEGORIES, state, watchCmp } from './consent';
+import { CATEGORIES, watchCmp } from './consent';
+import { createConsentGate, ENABLE, FRESH, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
-import { lsGet, lsSet, readJSON } from './storage';
+import { cookieSet, lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
@@ -39,27 +40,19 @@ export function createCollector(o: Options): Collector {
   if (o.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
   const warn = log.warn;
 
-  // Consent: with requireConsent, nothing is stored or sent until `gate` is granted.
-  const gate = o.requireConsent ? (o.requireConsent === true ? 'analytics' : o.requireConsent) : '';
-  const managed = !!(gate || o.cmp);
-  let cs: ConsentState = state(!managed, !managed, !managed, !managed);
-  const allowed = () => !gate || cs[gate] === true;
+  // Consent (src/consent-gate.ts): with requireConsent, nothing is stored or sent until the gate
+  // category is granted; events wait in `held` (memory) while it is unknown.
+  const gate = createConsentGate(o.requireConsent, !!(o.requireConsent || o.cmp), () => lsGet(CS));
   let held: DataflyEvent[] = [];
-  // Whether the gate category was answered (by the page or a CMP): not known yet is not a denial.
-  let answered = false;
-  let lastSent: string | undefined;
 
-  const id = createIdentity(allowed(), o.cookieDomain);
-  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1e6, 65536, 5e7), () => id._persist, (it, why) => out._failed(it, why));
-  const batchSize = num(o.batchSize, 10, 1, 500);
-  const out = createDelivery(
-    String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey),
-    batchSize,
-    num(o.flushInterval, 1000, 0, 864e5),
-    box,
-  );
+  const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
+  // Limits: at start, and again on a late init().
+  const limits = (): [number, number, number] => [num(o.batchSize, 10, 1, 500), num(o.flushInterval, 1000, 0, 864e5), num(o.maxQueueBytes, 1e6, 65536, 5e7)];
+  const [batchSize, interval, maxBytes] = limits();
+  const box = createOutbox(uuid().slice(0, 8), maxBytes, () => id._persist, (it, why) => out._failed(it, why));
+  const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize, interval, box);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags(() => cs, o.nonce);
+  const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
   // Campaign session: stored only where storage is allowed.
   let session: Session = { t: 0 };
@@ -67,6 +60,7 @@ export function createCollector(o: Options): Collector {
   let landingUrl = location.href;
   let referrer = document.referrer;
   const SKEY = '_df_s';
+  const CS = '_df_cs';
   const saveSession = () => id._persist && lsSet(SKEY, JSON.stringify(session));
   // At start, and again when consent lets us read the stored session.
   const land = () => {
@@ -77,8 +71,10 @@ export function createCollector(o: Options): Collector {
   /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
     const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
-    if (allowed()) return send(e, now);
-    if (answered) return warn(type + ' dropped: no ' + gate + ' consent'), true;
+    const st = gate._state();
+    if (st == GRANTED) return send(e, now);
+    // Denied: dropped, each one said in debug mode.
+    if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
     if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
     return !!(held[held.length] = e);
@@ -86,7 +82,7 @@ export function createCollector(o: Options): Collector {
 
   function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
-    c.consent = { ...cs };
+    c.consent = gate._consent();
     // A session stays alive while events flow (its stamp is written at most once a minute); 30
     // minutes without an event end it, also within one long page view.
     const t = Date.now();
@@ -105,40 +101,40 @@ export function createCollector(o: Options): Collector {
     return true;
   }
 
-  function setConsent(s: unknown, fromCmp?: boolean): void {
-    if (!s || typeof s != 'object') return warn('consent needs an object');
-    // A CMP reports its whole state: its codes replace the earlier ones (none left stale).
-    const next: ConsentState = fromCmp ? state(cs.functional, cs.analytics, cs.marketing, cs.personalization) : { ...cs };
-    if (gate && typeof (s as Dict)[gate] == 'boolean') answered = true;
-    for (const k in s) {
-      const v = (s as Dict)[k];
-      // Canonical categories are booleans; a CMP's own codes may also be strings (a TC string).
-      if (typeof v == 'boolean' || (typeof v == 'string' && CATEGORIES.indexOf(k) < 0)) next[k] = v;
+  /** Executes a consent gate transition's effects (src/consent-gate.ts), in this order. */
+  function apply(fx: number): void {
+    const anon = id._u.anonymousId;
+    // From a withdrawal on, nothing is written (its own consent_update included).
+    if (fx & WIPE) id._persist = false;
+    if (fx & RENEW) {
+      if (held.length) warn('no consent: dropped ' + held.length + ' held events');
+      held = [];
+      id._reset();
     }
-    next.essential = true;
-    cs = next;
-    if (allowed() && !id._persist) {
-      // Granted: storage starts, a returning visitor gets their stored id back, and what was held
-      // is sent with its own time (and the consent that now covers it).
-      id._enable();
-      lastSent = undefined;
+    if (fx & ENABLE) {
+      // Granted: storage starts, a returning visitor gets their stored id back (unless a reset or
+      // a withdrawal came first), and what was held is sent with its own time and the consent
+      // that now covers it.
+      id._enable(fx & FRESH);
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
       adopt();
-    } else if (answered && cs[gate] === false && held.length) {
-      warn('no consent: dropped ' + held.length + ' held events');
-      held = [];
+    }
+    if (fx & UPDATE) {
+      // Sent at once (once per change, across page views). A withdrawal's carries the anonymousId
+      // and the consent only.
+      const e = buildEvent('track', { event: 'consent_update' }, fx & WIPE ? { anonymousId: anon } : id._u, browserContext(location.href, referrer), Date.now());
+      send(e, true);
+      id._persist && lsSet(CS, JSON.stringify(e.context.consent));
+    }
+    if (fx & WIPE) {
+      // Its stored identity goes now; its queue once what was made under consent is delivered.
+      for (const k of ['_df_id', SKEY, CS]) lsSet(k, null);
+      cookieSet('_df_aid', '', o.cookieDomain, -1);
+      box._write();
     }
     if (tags) tags._update();
-    // A change is sent at once, as a `consent_update` track event (once per change, across pages).
-    const j = JSON.stringify(cs);
-    if (lastSent === undefined && id._persist) lastSent = lsGet('_df_cs') || '';
-    if (j != lastSent) {
-      lastSent = j;
-      if (id._persist) lsSet('_df_cs', j);
-      emit('track', { event: 'consent_update', properties: { ...cs } }, Date.now(), location.href, true);
-    }
   }
 
   /** Optional bag: undefined/null mean {}, a plain object is copied clean, anything else is refused. */
@@ -183,14 +179,31 @@ export function createCollector(o: Options): Collector {
       const n = named(newId, 'alias userId');
       if (n) emit('alias', { previousId: id._alias(n) }, time, url);
     },
-    reset: () => id._reset(),
+    reset() {
+      gate._reset();
+      id._reset();
+    },
     flush: () => out._flush(),
     getAnonymousId: () => id._u.anonymousId,
     // A copy: the page may keep or change it without touching ours.
     user: () => JSON.parse(JSON.stringify(id._u)),
     debug: (_t, _u, on) => void (log.on = on !== false),
-    consent: (_t, _u, s) => setConsent(s),
-    getConsent: () => ({ ...cs }),
+    consent: (_t, _u, s) => (s && typeof s == 'object' ? apply(gate._set(s)) : warn('consent needs an object')),
+    getConsent: () => gate._canonical(),
+    // A late init() (README, "Late configuration"): what it can still change applies now.
+    init(_t, _u, v) {
+      const x = bag(v, 'init options');
+      const late: string[] = [];
+      for (const k in x) {
+        const val = x[k];
+        if (k == 'debug') log.on = !!val;
+        else if (k == 'requireConsent') apply(gate._require(val));
+        else if (k == 'cmp') o.cmp || (apply(gate._require()), cmp((o.cmp = val as Options['cmp'])!));
+        else if (/^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) (o as any)[k] = val, out._tune(...limits());
+        else if (val !== (o as any)[k]) late[late.length] = k;
+      }
+      if (late.length) warn('init() came too late to change ' + late.join(', '));
+    },
   };
   if (tags) {
     api.injectTag = (_t, _u, tag) => tags._add(tag);
@@ -216,6 +229,19 @@ export function createCollector(o: Options): Collector {
   ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
+  // A CMP reports its whole state. (Today's readers give one flat object: split into the two views.)
+  function cmp(which: string) {
+    if (!__FULL__) return warn('cmp needs d.full.js');
+    watchCmp(which as Options['cmp'] & string, (r: any) => {
+      if (!r.canonical) {
+        const f = r;
+        r = { categories: {}, canonical: {} };
+        for (const k in f) r[CATEGORIES.indexOf(k) < 0 ? 'categories' : 'canonical'][k] = f[k];
+      }
+      apply(gate._set(r, true));
+    });
+  }
+
   const self: Collector = {
     _methods: Object.keys(api),
     _call(method, args, time, url) {
@@ -232,7 +258,7 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : warn('cmp needs d.full.js');
+      if (o.cmp) cmp(o.cmp);
       if (o.autoPage !== false) self._call('page', [], time, url);
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.

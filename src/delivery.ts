@@ -19,6 +19,8 @@ export interface Delivery {
   _failed(it: Item, reason: string): void;
   _flush(): Promise<FlushResult>;
   _online(): void;
+  /** A late init(): new batchSize, flushInterval and queue bound. */
+  _tune(batchSize: number, interval: number, maxBytes: number): void;
   /** Sends everything now; `left`: pagehide (the page is going, not just hidden). */
   _unload(left?: boolean): void;
   _resume(): void;
@@ -147,6 +149,12 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     _online() {
       attempt = retryAt = 0;
       schedule(0);
+    },
+
+    _tune(b, i, m) {
+      cap = batchSize = b;
+      interval = i;
+      box._max = m;
     },
 
     /**

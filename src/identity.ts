@@ -16,10 +16,12 @@ export interface Identity {
   /** false while consent is required and not given: nothing is read or written. */
   _persist: boolean;
   /**
-   * Storage allowed (at start, or when consent arrives): what is stored wins for the anonymous id;
-   * a user or group set in memory meanwhile wins over the stored one.
+   * Storage allowed (at start, or when consent arrives). `keep`: the identity in memory is written
+   * as it is (a reset() or a withdrawal came first: the stored user must not come back). Otherwise
+   * what is stored wins for the anonymous id, and a user or group set in memory meanwhile wins over
+   * the stored one (the same id: stored traits merged under the new ones).
    */
-  _enable(): void;
+  _enable(keep?: unknown): void;
   /**
    * Sets the user or group (`g`); traits merge while the id stays the same, and start afresh for a
    * new one. `send` makes the event from the merged traits; if it refuses, nothing changes.
@@ -37,20 +39,33 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     lsSet(KEY, JSON.stringify(me._u));
     cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
   };
+  /**
+   * Reads the stored identity. `tabs`: before a write, another tab's newer identity (a login, a
+   * logout, a group) wins over this tab's; without it (consent arrived), see _enable.
+   */
+  const load = (tabs?: boolean) => {
+    const s: any = me._persist && readJSON<User>(KEY);
+    const u: any = me._u;
+    if (tabs && !(s && UUID.test(s.anonymousId))) return;
+    const a = [cookieGet(COOKIE), s && s.anonymousId].find((x) => x && UUID.test(x));
+    if (a) u.anonymousId = a;
+    for (const [k, t] of PAIRS) {
+      const v = s && s[k];
+      const ok = typeof v == 'string';
+      if (tabs || (ok && (!u[k] || u[k] == v))) (u[t] = ok ? { ...s[t], ...(tabs ? 0 : u[t]) } : {}), (u[k] = ok ? v : undefined);
+    }
+  };
   const me: Identity = {
     _u: fresh(),
     _persist: false,
-    _enable() {
+    _enable(keep) {
       if (me._persist) return;
       me._persist = true;
-      const saved = readJSON<User>(KEY) || ({} as User);
-      const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
-      const u: any = me._u;
-      if (a) u.anonymousId = a;
-      for (const [k, t] of PAIRS) if (!u[k] && typeof (saved as any)[k] == 'string') (u[k] = (saved as any)[k]), (u[t] = (saved as any)[t] || {});
+      if (!keep) load();
       save();
     },
     _set(g, id, traits, send) {
+      load(true);
       const u: any = me._u;
       const [k, t] = PAIRS[+g];
       const was = [u[k], u[t]];
@@ -60,6 +75,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       else [u[k], u[t]] = was;
     },
     _alias(userId) {
+      load(true);
       const prev = me._u.userId || me._u.anonymousId;
       me._u.userId = userId;
       save();

@@ -17,6 +17,8 @@ export const STALE = 120000;
 
 export interface Outbox {
   _items: Item[];
+  /** Most bytes held (the oldest events go first past it). */
+  _max: number;
   _add(list: Item[], front?: boolean): void;
   _remove(ids: Set<string>): void;
   /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
@@ -39,14 +41,15 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
 
   const box: Outbox = {
     _items: [],
+    _max: maxBytes,
     _add(list, front) {
       for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
       if (front) box._items = list.concat(box._items);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
-      while (bytes > maxBytes && box._items.length > 1) {
+      while (bytes > box._max && box._items.length > 1) {
         const old = box._items.shift()!;
         bytes -= old._size;
-        drop(old, 'queue over ' + maxBytes + ' bytes');
+        drop(old, 'queue over ' + box._max + ' bytes');
       }
       save();
     },
@@ -60,7 +63,8 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       dirty = 0;
       clearTimeout(lazy);
       lazy = 0;
-      if (!persist()) return;
+      // Storage off (consent withdrawn): nothing is written, and the key goes once it is empty.
+      if (!persist() && box._items.length) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');

@@ -5,6 +5,12 @@ export type Dict = Record<string, unknown>;
 export type ConsentCategory = 'essential' | 'functional' | 'analytics' | 'marketing' | 'personalization';
 export type ConsentState = Partial<Record<ConsentCategory, boolean>> & Record<string, unknown>;
 
+/** `context.consent`: the CMP's own codes verbatim (or what the page passed), and the five canonical categories. */
+export interface ConsentContext {
+  categories: Record<string, unknown>;
+  canonical: ConsentState;
+}
+
 export interface Options {
   /** `dk_live_...` or `dk_test_...`, issued per source. Required. */
   pipelineKey: string;
@@ -26,9 +32,9 @@ export interface Options {
   spa?: boolean;
   /** Also send page events on `hashchange`. Default false. */
   hashChange?: boolean;
-  /** Read consent from a CMP: 'onetrust' | 'cookiebot' | 'tcf' | 'auto'. Default: off. */
+  /** Read consent from a CMP: 'onetrust' | 'cookiebot' | 'tcf' | 'auto'. Default: off (full build). */
   cmp?: 'onetrust' | 'cookiebot' | 'tcf' | 'auto';
-  /** Hold every event (in memory, nothing stored) until this category is granted. Default off. */
+  /** Hold every event (in memory, nothing stored) until this category is granted; a withdrawal removes what was stored. Default off. */
   requireConsent?: boolean | ConsentCategory;
   /** CSP nonce passed on to scripts the collector injects (read from d.js's own tag by default). */
   nonce?: string;
@@ -45,7 +51,7 @@ export interface EventContext {
   library: { name: string; version: string };
   campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   clickIds?: Record<string, string>;
-  consent?: ConsentState;
+  consent?: ConsentContext;
 }
 
 export interface DataflyEvent {
@@ -92,6 +98,7 @@ export interface Datafly {
   user(): User;
   debug(on?: boolean): void;
   consent(state: ConsentState): void;
+  /** The canonical view (events carry both views in `context.consent`). */
   getConsent(): ConsentState;
   /** Full build only (d.full.js and npm); on d.js they do nothing. */
   injectTag(tag: { id: string; src: string; category?: string; timing?: 'immediate' | 'load' | 'idle'; attributes?: Record<string, string>; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
