@@ -479,7 +479,8 @@ test.describe('withdrawal, order and late configuration', () => {
     await stillAt(page, gw, 1, 1500);
     await expect.poll(() => stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
-    expect(warnings.some((w) => /pipelineKey/.test(w) && /autoPage/.test(w))).toBe(true);
+    for (const k of ['pipelineKey', 'autoPage']) expect(warnings.some((w) => w.includes('too late to change ' + k))).toBe(true);
+    expect(warnings.some((w) => /too late.*(requireConsent|debug)/.test(w))).toBe(false);
     await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
     const evs = await gw.waitFor(4);
     expect(names(evs)).toEqual(['page', 'late', 'identify', 'consent_update']);

@@ -46,11 +46,12 @@ export function createCollector(o: Options): Collector {
   let held: DataflyEvent[] = [];
 
   const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
-  // Limits: at start, and again on a late init().
-  const limits = (): [number, number, number] => [num(o.batchSize, 10, 1, 500), num(o.flushInterval, 1000, 0, 864e5), num(o.maxQueueBytes, 1e6, 65536, 5e7)];
-  const [batchSize, interval, maxBytes] = limits();
-  const box = createOutbox(uuid().slice(0, 8), maxBytes, () => id._persist, (it, why) => out._failed(it, why));
-  const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize, interval, box);
+  // Limits (at start, and on a late init() in the full build).
+  const batchSize = () => num(o.batchSize, 10, 1, 500);
+  const interval = () => num(o.flushInterval, 1000, 0, 864e5);
+  const maxBytes = () => num(o.maxQueueBytes, 1e6, 65536, 5e7);
+  const box = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => out._failed(it, why));
+  const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize(), interval(), box);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
   const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
@@ -68,10 +69,13 @@ export function createCollector(o: Options): Collector {
     saveSession();
   };
 
-  /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
-  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
-    const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
-    const st = gate._state();
+  /**
+   * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
+   * `ids`: a withdrawal's consent_update, sent whatever the state with these ids only.
+   */
+  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean, ids?: any): boolean {
+    const e = buildEvent(type, fields, ids || id._u, browserContext(url, referrer), time);
+    const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, now);
     // Denied: dropped, each one said in debug mode.
     if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
@@ -94,8 +98,8 @@ export function createCollector(o: Options): Collector {
     const it = item(e.messageId, JSON.stringify(e));
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
-      return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' dropped: over 64 KB or unserializable'), false;
-    log.info(e.type, e.event || e.name || '', e);
+      return warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false;
+    log.info(e);
     box._add([it]);
     out._kick(now);
     return true;
@@ -104,8 +108,13 @@ export function createCollector(o: Options): Collector {
   /** Executes a consent gate transition's effects (src/consent-gate.ts), in this order. */
   function apply(fx: number): void {
     const anon = id._u.anonymousId;
-    // From a withdrawal on, nothing is written (its own consent_update included).
-    if (fx & WIPE) id._persist = false;
+    if (fx & WIPE) {
+      // From a withdrawal on, nothing is written (its own consent_update included); the stored
+      // identity goes now, the queue once what was made under consent is delivered (outbox).
+      id._off();
+      lsSet(SKEY, null);
+      lsSet(CS, null);
+    }
     if (fx & RENEW) {
       if (held.length) warn('no consent: dropped ' + held.length + ' held events');
       held = [];
@@ -121,19 +130,9 @@ export function createCollector(o: Options): Collector {
       held = [];
       adopt();
     }
-    if (fx & UPDATE) {
-      // Sent at once (once per change, across page views). A withdrawal's carries the anonymousId
-      // and the consent only.
-      const e = buildEvent('track', { event: 'consent_update' }, fx & WIPE ? { anonymousId: anon } : id._u, browserContext(location.href, referrer), Date.now());
-      send(e, true);
-      id._persist && lsSet(CS, JSON.stringify(e.context.consent));
-    }
-    if (fx & WIPE) {
-      // Its stored identity goes now; its queue once what was made under consent is delivered.
-      for (const k of ['_df_id', SKEY, CS]) lsSet(k, null);
-      cookieSet('_df_aid', '', o.cookieDomain, -1);
-      box._write();
-    }
+    // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
+    // and the consent only.
+    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, true, fx & WIPE && { anonymousId: anon }), id._persist && lsSet(CS, gate._sent!);
     if (tags) tags._update();
   }
 
@@ -146,8 +145,7 @@ export function createCollector(o: Options): Collector {
 
   function named(v: unknown, what: string): string | undefined {
     const s = cleanId(v);
-    // typeof, not String(v): that throws for Object.create(null) or a hostile toString.
-    if (!s) warn(what + ' must be a 1-1024 character string; ignored: ' + (typeof v == 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v));
+    if (!s) warn(what + ' must be a 1-1024 character string; ignored');
     return s;
   }
 
@@ -179,10 +177,7 @@ export function createCollector(o: Options): Collector {
       const n = named(newId, 'alias userId');
       if (n) emit('alias', { previousId: id._alias(n) }, time, url);
     },
-    reset() {
-      gate._reset();
-      id._reset();
-    },
+    reset: () => (gate._reset(), id._reset()),
     flush: () => out._flush(),
     getAnonymousId: () => id._u.anonymousId,
     // A copy: the page may keep or change it without touching ours.
@@ -193,16 +188,17 @@ export function createCollector(o: Options): Collector {
     // A late init() (README, "Late configuration"): what it can still change applies now.
     init(_t, _u, v) {
       const x = bag(v, 'init options');
-      const late: string[] = [];
       for (const k in x) {
         const val = x[k];
         if (k == 'debug') log.on = !!val;
         else if (k == 'requireConsent') apply(gate._require(val));
-        else if (k == 'cmp') o.cmp || (apply(gate._require()), cmp((o.cmp = val as Options['cmp'])!));
-        else if (/^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) (o as any)[k] = val, out._tune(...limits());
-        else if (val !== (o as any)[k]) late[late.length] = k;
+        else if (__FULL__ && k == 'cmp' && !o.cmp) apply(gate._require()), cmp((o.cmp = val as Options['cmp'])!);
+        else if (__FULL__ && /^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) {
+          (o as any)[k] = val;
+          out._tune!(batchSize(), interval());
+          box._bound!(maxBytes());
+        } else if (val !== (o as any)[k]) warn('init() came too late to change ' + k);
       }
-      if (late.length) warn('init() came too late to change ' + late.join(', '));
     },
   };
   if (tags) {

@@ -30,8 +30,10 @@ export interface Reading {
 export interface Gate {
   /** The gate category ('' when consent is not required). */
   _category: string;
+  /** The state last sent as a consent_update (JSON), once known. */
+  _sent?: string;
   _state(): number;
-  /** Both views: `{ categories, canonical }` (a new object each time). */
+  /** Both views: `{ categories, canonical }` (for an event being sent: not a copy). */
   _consent(): Reading;
   /** The canonical view. */
   _canonical(): ConsentState;
@@ -55,8 +57,8 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
   let categories: Record<string, unknown> = {};
   /** The canonical categories answered so far. */
   let given: ConsentState = {};
-  let fresh = false;
-  let sent: string | undefined;
+  /** FRESH once a reset or a wipe came while storage was off: the next grant keeps the memory identity. */
+  let fresh = 0;
 
   const canonical = () => {
     const c: ConsentState = {};
@@ -64,49 +66,47 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
     return c;
   };
 
-  // Effects of going from `prev` to the current state.
-  const move = (prev: number): number => {
+  // Runs a change, and returns the effects of going from the state before to the state after.
+  const step = (change: () => void): number => {
+    const prev = g._state();
+    change();
     const next = g._state();
-    const j = JSON.stringify(g._consent());
+    const moved = prev != next;
     // Into or out of a denial: a new identity (what was set while denied never comes back).
-    let fx = prev != next && (prev == DENIED || next == DENIED) ? RENEW : 0;
-    if (next == GRANTED && prev != GRANTED) (fx |= ENABLE | (fresh ? FRESH : 0)), (fresh = false), (sent = undefined);
-    if (next == GRANTED || (prev == GRANTED && next == DENIED)) {
-      if (sent === undefined) sent = lastSent() || '';
-      if (j != sent) (fx |= UPDATE), (sent = j);
+    let fx = moved && (prev == DENIED || next == DENIED) ? RENEW : 0;
+    if (next == GRANTED) moved && ((fx |= ENABLE | fresh), (fresh = 0));
+    else if (moved) (fx |= WIPE), (fresh = FRESH);
+    if (next == GRANTED || (moved && prev == GRANTED && next == DENIED)) {
+      const j = JSON.stringify(g._consent());
+      if (j != (g._sent ??= lastSent() || '')) (fx |= UPDATE), (g._sent = j);
     }
-    if (prev != next && next != GRANTED) (fx |= WIPE), (fresh = true);
     return fx;
   };
 
   const g: Gate = {
     _category: gateOf(require),
-    _state: () => (!g._category ? GRANTED : g._category in given || g._category == 'essential' ? (canonical()[g._category] ? GRANTED : DENIED) : UNKNOWN),
-    _consent: () => ({ categories: { ...categories }, canonical: canonical() }),
+    // (The gate category is managed: granted only when answered true, or essential.)
+    _state: () => (!g._category || canonical()[g._category] ? GRANTED : g._category in given ? DENIED : UNKNOWN),
+    // Events are serialized as they are sent: no copy needed.
+    _consent: () => ({ categories, canonical: canonical() }),
     _canonical: canonical,
-    _set(s, cmp) {
-      const prev = g._state();
-      if (cmp) (categories = { ...s.categories }), (given = {}), (s = s.canonical);
-      for (const k in s) {
-        const v = s[k];
-        const c = CATEGORIES.indexOf(k) >= 0;
-        // Canonical categories are booleans (essential stays true); a page's own codes may be strings.
-        if (typeof v == 'boolean' || (!c && typeof v == 'string')) {
-          if (c) given[k] = v;
-          if (!cmp) categories[k] = v;
+    _set: (s, cmp) =>
+      step(() => {
+        if (cmp) (categories = s.categories), (given = {}), (s = s.canonical);
+        for (const k in s) {
+          const v = s[k];
+          const c = CATEGORIES.indexOf(k) >= 0;
+          // Canonical categories are booleans (essential stays true); a page's own codes may be strings.
+          if (typeof v == 'boolean' || (!c && typeof v == 'string')) {
+            if (c) given[k] = v;
+            if (!cmp) categories[k] = v;
+          }
         }
-      }
-      return move(prev);
-    },
-    _require(c) {
-      const prev = g._state();
-      // A late CMP (no category) makes it managed too; a falsy requireConsent can't loosen the gate.
-      if (c) g._category = gateOf(c);
-      managed = true;
-      return move(prev);
-    },
+      }),
+    // A late CMP (no category) makes it managed too; a falsy requireConsent can't loosen the gate.
+    _require: (c) => step(() => ((managed = true), c && (g._category = gateOf(c)))),
     _reset() {
-      if (g._state() != GRANTED) fresh = true;
+      if (g._state() != GRANTED) fresh = FRESH;
     },
   };
   return g;

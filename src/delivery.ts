@@ -19,8 +19,8 @@ export interface Delivery {
   _failed(it: Item, reason: string): void;
   _flush(): Promise<FlushResult>;
   _online(): void;
-  /** A late init(): new batchSize, flushInterval and queue bound. */
-  _tune(batchSize: number, interval: number, maxBytes: number): void;
+  /** Full build: a late init() sets batchSize and flushInterval. */
+  _tune?(batchSize: number, interval: number): void;
   /** Sends everything now; `left`: pagehide (the page is going, not just hidden). */
   _unload(left?: boolean): void;
   _resume(): void;
@@ -151,12 +151,6 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       schedule(0);
     },
 
-    _tune(b, i, m) {
-      cap = batchSize = b;
-      interval = i;
-      box._max = m;
-    },
-
     /**
      * The page is being hidden or unloaded: send everything now, with keepalive fetch while the
      * 64 KB budget lasts and sendBeacon after that, in chunks that fit. What the browser refuses
@@ -193,5 +187,6 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       if (box._items.length) kick();
     },
   };
+  if (__FULL__) me._tune = (b, i) => ((cap = batchSize = b), (interval = i));
   return me;
 }

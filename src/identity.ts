@@ -30,6 +30,8 @@ export interface Identity {
   /** Makes `userId` the user; returns the previous id (userId, else anonymousId). */
   _alias(userId: string): string;
   _reset(): void;
+  /** Consent withdrawn: storage stops and the stored identity is removed. */
+  _off(): void;
 }
 
 export function createIdentity(persist: boolean, cookieDomain?: string): Identity {
@@ -40,19 +42,19 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
   };
   /**
-   * Reads the stored identity. `tabs`: before a write, another tab's newer identity (a login, a
-   * logout, a group) wins over this tab's; without it (consent arrived), see _enable.
+   * Reads the stored identity. `tabs` (re-read before every write): another tab's newer identity
+   * (a login, a logout, a group) wins over this tab's. Without it (consent arrived), see _enable.
    */
   const load = (tabs?: boolean) => {
-    const s: any = me._persist && readJSON<User>(KEY);
+    const s: any = (me._persist && readJSON<User>(KEY)) || {};
+    // Another tab's (valid) stored identity wins as a whole.
+    if (tabs) return UUID.test(s.anonymousId) && (me._u = { traits: {}, groupTraits: {}, ...s });
     const u: any = me._u;
-    if (tabs && !(s && UUID.test(s.anonymousId))) return;
-    const a = [cookieGet(COOKIE), s && s.anonymousId].find((x) => x && UUID.test(x));
+    const a = [cookieGet(COOKIE), s.anonymousId].find((x) => x && UUID.test(x));
     if (a) u.anonymousId = a;
     for (const [k, t] of PAIRS) {
-      const v = s && s[k];
-      const ok = typeof v == 'string';
-      if (tabs || (ok && (!u[k] || u[k] == v))) (u[t] = ok ? { ...s[t], ...(tabs ? 0 : u[t]) } : {}), (u[k] = ok ? v : undefined);
+      const v = s[k];
+      if (typeof v == 'string' && (!u[k] || u[k] == v)) (u[t] = { ...s[t], ...u[t] }), (u[k] = v);
     }
   };
   const me: Identity = {
@@ -84,6 +86,11 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     _reset() {
       me._u = fresh();
       save();
+    },
+    _off() {
+      me._persist = false;
+      lsSet(KEY, null);
+      cookieSet(COOKIE, '', cookieDomain, -1);
     },
   };
   if (persist) me._enable();

@@ -17,8 +17,8 @@ export const STALE = 120000;
 
 export interface Outbox {
   _items: Item[];
-  /** Most bytes held (the oldest events go first past it). */
-  _max: number;
+  /** Full build: a late init() sets maxQueueBytes. */
+  _bound?(maxBytes: number): void;
   _add(list: Item[], front?: boolean): void;
   _remove(ids: Set<string>): void;
   /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
@@ -41,15 +41,14 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
 
   const box: Outbox = {
     _items: [],
-    _max: maxBytes,
     _add(list, front) {
       for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
       if (front) box._items = list.concat(box._items);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
-      while (bytes > box._max && box._items.length > 1) {
+      while (bytes > maxBytes && box._items.length > 1) {
         const old = box._items.shift()!;
         bytes -= old._size;
-        drop(old, 'queue over ' + box._max + ' bytes');
+        drop(old, 'queue over ' + maxBytes + ' bytes');
       }
       save();
     },
@@ -93,5 +92,6 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       return locks ? locks.request('_df_adopt', run) : run();
     },
   };
+  if (__FULL__) box._bound = (m) => (maxBytes = m);
   return box;
 }

