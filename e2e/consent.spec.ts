@@ -489,6 +489,21 @@ test.describe('withdrawal, order and late configuration', () => {
     expect(errors).toEqual([]);
   });
 
+  test('late init() in the full build: batchSize and flushInterval apply; a late cmp is read', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/late-full', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.ready(function () { window.readyFired = true })</script>${oneTrustBanner()}` }));
+    await page.goto(url);
+    await page.waitForFunction(() => (window as any).readyFired === true);
+    await gw.waitFor(1);
+    await page.evaluate(() => { const df = (window as any)._df; df.init({ batchSize: 3, flushInterval: 60000 }); df.track('a'); df.track('b'); });
+    await stillAt(page, gw, 1, 1500); // the default 1 s interval would have sent them
+    await page.evaluate(() => (window as any)._df.track('c'));
+    expect(names(await gw.waitFor(4))).toEqual(['page', 'a', 'b', 'c']);
+    await page.evaluate(() => (window as any)._df.init({ cmp: 'onetrust' }));
+    await page.click('#ot-save-stats');
+    await expect.poll(() => page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, analytics: true });
+    expect(errors).toEqual([]);
+  });
+
   test('context.consent has both views: the CMP codes verbatim (or what the page passed) and the canonical five; getConsent() is the canonical view', async ({ page, gw, site }) => {
     const url = site.set('/consent/schema', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}` }));
     await page.goto(url);

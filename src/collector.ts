@@ -99,7 +99,7 @@ export function createCollector(o: Options): Collector {
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
       return warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false;
-    log.info(e);
+    log.info(e.type, e.event || e.name || '', e);
     box._add([it]);
     out._kick(now);
     return true;
