@@ -494,10 +494,13 @@ test.describe('withdrawal, order and late configuration', () => {
     await page.goto(url);
     await page.waitForFunction(() => (window as any).readyFired === true);
     await gw.waitFor(1);
-    await page.evaluate(() => { const df = (window as any)._df; df.init({ batchSize: 3, flushInterval: 60000 }); df.track('a'); df.track('b'); });
-    await stillAt(page, gw, 1, 1500); // the default 1 s interval would have sent them
-    await page.evaluate(() => (window as any)._df.track('c'));
+    // batchSize 3: a full batch goes at once; the rest waits for the 60 s interval (the defaults,
+    // 10 and 1 s, would have sent all five within a second).
+    await page.evaluate(() => { const df = (window as any)._df; df.init({ batchSize: 3, flushInterval: 60000 }); for (const n of ['a', 'b', 'c', 'd', 'e']) df.track(n); });
     expect(names(await gw.waitFor(4))).toEqual(['page', 'a', 'b', 'c']);
+    await stillAt(page, gw, 4, 1500);
+    await page.evaluate(() => (window as any)._df.track('f'));
+    expect(names(await gw.waitFor(7))).toEqual(['page', 'a', 'b', 'c', 'd', 'e', 'f']);
     await page.evaluate(() => (window as any)._df.init({ cmp: 'onetrust' }));
     await page.click('#ot-save-stats');
     await expect.poll(() => page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, analytics: true });

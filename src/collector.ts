@@ -10,7 +10,7 @@ import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
 import { CATEGORIES, watchCmp } from './consent';
-import { createConsentGate, ENABLE, FRESH, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
+import { createConsentGate, ENABLE, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
@@ -124,7 +124,7 @@ export function createCollector(o: Options): Collector {
       // Granted: storage starts, a returning visitor gets their stored id back (unless a reset or
       // a withdrawal came first), and what was held is sent with its own time and the consent
       // that now covers it.
-      id._enable(fx & FRESH);
+      id._enable();
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
@@ -177,14 +177,17 @@ export function createCollector(o: Options): Collector {
       const n = named(newId, 'alias userId');
       if (n) emit('alias', { previousId: id._alias(n) }, time, url);
     },
-    reset: () => (gate._reset(), id._reset()),
+    reset: () => id._reset(),
     flush: () => out._flush(),
     getAnonymousId: () => id._u.anonymousId,
     // A copy: the page may keep or change it without touching ours.
     user: () => JSON.parse(JSON.stringify(id._u)),
     debug: (_t, _u, on) => void (log.on = on !== false),
-    consent: (_t, _u, s) => (s && typeof s == 'object' ? apply(gate._set(s)) : warn('consent needs an object')),
-    getConsent: () => gate._canonical(),
+    consent(_t, _u, s) {
+      const x = bag(s, 'consent');
+      if (x) apply(gate._set(x));
+    },
+    getConsent: gate._canonical,
     // A late init() (README, "Late configuration"): what it can still change applies now.
     init(_t, _u, v) {
       const x = bag(v, 'init options');

@@ -4,7 +4,8 @@
 // execute, as bits (README, "Consent", has the table):
 // - WIPE: storage stops; the collector's stored identity is removed (its queue once delivered);
 // - RENEW: into or out of a denial: held events dropped, a new identity in memory;
-// - ENABLE: storage starts (identity restored from storage unless FRESH; held events sent);
+// - ENABLE: storage starts (the stored identity restored, unless a reset or a wipe came while
+//   storage was off: src/identity.ts; held events sent);
 // - UPDATE: one consent_update is sent (a withdrawal's carries the anonymousId it had and the
 //   consent only).
 // The gate keeps both views of the state: `categories` (the CMP's codes verbatim, or what the page
@@ -16,7 +17,6 @@ export const UNKNOWN = 0;
 export const GRANTED = 1;
 export const DENIED = 2;
 export const ENABLE = 1;
-export const FRESH = 2;
 export const UPDATE = 4;
 export const WIPE = 8;
 export const RENEW = 16;
@@ -41,8 +41,6 @@ export interface Gate {
   _set(s: any, cmp?: boolean): number;
   /** A late requireConsent (true or a category), or a late CMP (undefined). */
   _require(c?: unknown): number;
-  /** reset() while storage is off: the grant must not bring the stored user back. */
-  _reset(): void;
 }
 
 /** requireConsent → the gate category: true is 'analytics'. */
@@ -57,8 +55,6 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
   let categories: Record<string, unknown> = {};
   /** The canonical categories answered so far. */
   let given: ConsentState = {};
-  /** FRESH once a reset or a wipe came while storage was off: the next grant keeps the memory identity. */
-  let fresh = 0;
 
   const canonical = () => {
     const c: ConsentState = {};
@@ -71,12 +67,11 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
     const prev = g._state();
     change();
     const next = g._state();
-    const moved = prev != next;
-    // Into or out of a denial: a new identity (what was set while denied never comes back).
-    let fx = moved && (prev == DENIED || next == DENIED) ? RENEW : 0;
-    if (next == GRANTED) moved && ((fx |= ENABLE | fresh), (fresh = 0));
-    else if (moved) (fx |= WIPE), (fresh = FRESH);
-    if (next == GRANTED || (moved && prev == GRANTED && next == DENIED)) {
+    // Into or out of a denial (states 0, 1, 2: the sum of two different ones is over 1 only with
+    // DENIED): a new identity, so what was set while denied never comes back.
+    let fx = prev == next ? 0 : (next == GRANTED ? ENABLE : WIPE) | (prev + next > 1 ? RENEW : 0);
+    // An update while granted, and for a withdrawal.
+    if (next && (prev == GRANTED || next == GRANTED)) {
       const j = JSON.stringify(g._consent());
       if (j != (g._sent ??= lastSent() || '')) (fx |= UPDATE), (g._sent = j);
     }
@@ -95,7 +90,7 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
         if (cmp) (categories = s.categories), (given = {}), (s = s.canonical);
         for (const k in s) {
           const v = s[k];
-          const c = CATEGORIES.indexOf(k) >= 0;
+          const c = CATEGORIES.includes(k);
           // Canonical categories are booleans (essential stays true); a page's own codes may be strings.
           if (typeof v == 'boolean' || (!c && typeof v == 'string')) {
             if (c) given[k] = v;
@@ -105,9 +100,6 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
       }),
     // A late CMP (no category) makes it managed too; a falsy requireConsent can't loosen the gate.
     _require: (c) => step(() => ((managed = true), c && (g._category = gateOf(c)))),
-    _reset() {
-      if (g._state() != GRANTED) fresh = FRESH;
-    },
   };
   return g;
 }

@@ -16,12 +16,12 @@ export interface Identity {
   /** false while consent is required and not given: nothing is read or written. */
   _persist: boolean;
   /**
-   * Storage allowed (at start, or when consent arrives). `keep`: the identity in memory is written
-   * as it is (a reset() or a withdrawal came first: the stored user must not come back). Otherwise
-   * what is stored wins for the anonymous id, and a user or group set in memory meanwhile wins over
-   * the stored one (the same id: stored traits merged under the new ones).
+   * Storage allowed (at start, or when consent arrives). After a reset() or a withdrawal while
+   * storage was off, the identity in memory is written as it is (the stored user must not come
+   * back). Otherwise what is stored wins for the anonymous id, and a user or group set in memory
+   * meanwhile wins over the stored one (the same id: stored traits merged under the new ones).
    */
-  _enable(keep?: unknown): void;
+  _enable(): void;
   /**
    * Sets the user or group (`g`); traits merge while the id stays the same, and start afresh for a
    * new one. `send` makes the event from the merged traits; if it refuses, nothing changes.
@@ -36,6 +36,8 @@ export interface Identity {
 
 export function createIdentity(persist: boolean, cookieDomain?: string): Identity {
   const fresh = (): User => ({ anonymousId: uuid(), traits: {}, groupTraits: {} });
+  /** A reset or a wipe came while storage was off: the memory identity is the one to keep. */
+  let keep = false;
   const save = () => {
     if (!me._persist) return;
     lsSet(KEY, JSON.stringify(me._u));
@@ -60,7 +62,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
   const me: Identity = {
     _u: fresh(),
     _persist: false,
-    _enable(keep) {
+    _enable() {
       if (me._persist) return;
       me._persist = true;
       if (!keep) load();
@@ -85,10 +87,12 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     },
     _reset() {
       me._u = fresh();
+      keep ||= !me._persist;
       save();
     },
     _off() {
       me._persist = false;
+      keep = true;
       lsSet(KEY, null);
       cookieSet(COOKIE, '', cookieDomain, -1);
     },

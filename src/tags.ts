@@ -32,6 +32,7 @@ export interface Tags {
 /** Prefix lists: absent, or an array of non-empty strings (a string would clear by its characters). */
 const badList = (t: any) =>
   ['cookiePrefixes', 'storageKeys'].some((k) => t[k] != null && !(Array.isArray(t[k]) && t[k].every((p: unknown) => typeof p == 'string' && p)));
+const LISTS = 'cookiePrefixes/storageKeys must be arrays of non-empty strings';
 
 /** Attributes that would run or re-point code: src, nonce, integrity, on* handlers (any case). */
 const badAttribute = (k: string) => /^(src|nonce|integrity|on.*)$/i.test(k);
@@ -69,8 +70,8 @@ export function createTags(granted: (category: string) => boolean, nonce: string
       const why = !id || typeof t.src != 'string' || !/^(https?:)?\/\//.test(t.src)
         ? 'needs {id, src: "https://..."}'
         : tags[id] ? id + ' is already there' : Object.keys(tags).length >= MAX_TAGS ? 'at most ' + MAX_TAGS + ' tags'
-        : badList(t) ? 'cookiePrefixes and storageKeys must be arrays of non-empty strings'
-        : a != null && (!isPlainObject(a) || Object.keys(a).some(badAttribute)) ? 'attributes may not set src, nonce, integrity or on* handlers' : '';
+        : badList(t) ? LISTS
+        : a != null && (!isPlainObject(a) || Object.keys(a).some(badAttribute)) ? 'attributes may not set src, nonce, integrity, on*' : '';
       if (why) return log.warn('injectTag: ' + why), false;
       return inject((tags[id!] = [{ ...t, id, attributes: { ...a } }]));
     },
@@ -81,7 +82,7 @@ export function createTags(granted: (category: string) => boolean, nonce: string
       const id = r && cleanId(r.id);
       const e = id && tags[id];
       if (!e) return false;
-      if (badList(r)) return log.warn('removeTag: cookiePrefixes and storageKeys must be arrays of non-empty strings'), false;
+      if (badList(r)) return log.warn('removeTag: ' + LISTS), false;
       delete tags[id as string];
       if (e[1]) e[1].remove();
       const list = (k: 'cookiePrefixes' | 'storageKeys') => [...(e[0][k] || []), ...(r[k] || [])];
