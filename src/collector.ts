@@ -200,7 +200,7 @@ export function createCollector(o: Options): Collector {
           (o as any)[k] = val;
           out._tune!(batchSize(), interval());
           box._bound!(maxBytes());
-        } else if (val !== (o as any)[k]) warn('init() came too late to change ' + k);
+        } else if (val !== (o as any)[k]) warn('init: too late to change ' + k);
       }
     },
   };
