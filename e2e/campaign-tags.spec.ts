@@ -215,6 +215,80 @@ test.describe('tags', () => {
   });
 });
 
+test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
+  test('cookiePrefixes/storageKeys that are not arrays of non-empty strings are refused; the collector\'s own _df names are never cleared', async ({ page, context, gw, site, errors }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const url = site.set('/tags/prefixes', await stubPage(gw, { full: true, body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await gw.waitFor(1);
+    const res = await page.evaluate(() => {
+      const df = (window as any)._df;
+      const t = (id: string) => ({ id, src: location.origin + '/vendor.js?' + id });
+      return [
+        df.injectTag({ ...t('s1'), cookiePrefixes: '_fbp' }),
+        df.injectTag({ ...t('s2'), storageKeys: 'fb_' }),
+        df.injectTag({ ...t('s3'), cookiePrefixes: [''] }),
+        df.injectTag({ ...t('s4'), storageKeys: [1] }),
+        df.injectTag({ ...t('ok'), cookiePrefixes: ['_d'], storageKeys: ['_df'] }),
+        df.removeTag({ id: 'ok', cookiePrefixes: '_g', storageKeys: 'pk' }),
+        df.removeTag({ id: 'ok', cookiePrefixes: ['_df_'], storageKeys: ['_d'] }),
+      ];
+    });
+    expect(res).toEqual([false, false, false, false, true, false, true]);
+    expect(warnings.filter((w) => /injectTag|removeTag/.test(w)).length).toBeGreaterThanOrEqual(5);
+    const cookies = (await context.cookies(site.url)).map((c) => c.name).sort();
+    expect(cookies).toEqual(expect.arrayContaining(['_df_aid', '_ga', 'keep']));
+    const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    expect(keys).toEqual(expect.arrayContaining(['_df_id', '_df_q.othertab', 'page_key']));
+    expect(errors).toEqual([]);
+  });
+
+  test('attributes may not set src, nonce, integrity or an on* handler (any case)', async ({ page, gw, site, errors }) => {
+    const url = site.set('/tags/attrs', await stubPage(gw, { full: true }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    const r = await page.evaluate(() => {
+      const df = (window as any)._df;
+      const t = (id: string, attributes: any) => ({ id, src: location.origin + '/vendor.js?' + id, category: 'essential', attributes });
+      (window as any).ran = 0;
+      return [
+        df.injectTag(t('a1', { src: 'data:text/javascript,window.ran++' })),
+        df.injectTag(t('a2', { onload: 'window.ran++' })),
+        df.injectTag(t('a3', { ONERROR: 'window.ran++' })),
+        df.injectTag(t('a4', { Nonce: 'x' })),
+        df.injectTag(t('a5', { integrity: 'sha384-x' })),
+        df.injectTag(t('a6', { SRC: 'data:text/javascript,window.ran++' })),
+        df.injectTag(t('ok', { id: 'ok', 'data-ok': '1' })),
+      ];
+    });
+    expect(r).toEqual([false, false, false, false, false, false, true]);
+    await page.waitForFunction(() => (window as any).vendorLoaded === true);
+    expect(await scripts(page)).toEqual(['ok']);
+    expect(await page.evaluate(() => (window as any).ran)).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('a tag whose attribute name is invalid is isolated: warned, not injected; the other tags and the consent_update still happen', async ({ page, gw, site, errors }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const url = site.set('/tags/isolated', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', debug: true });
+      _df.injectTag({ id: 'bad', src: location.origin + '/vendor.js?bad', attributes: { 'data x': '1' } });
+      _df.injectTag({ id: 'good', src: location.origin + '/vendor.js?good', attributes: { id: 'good' } });
+    </script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await gw.waitFor(1);
+    await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
+    const evs = await gw.waitFor(2);
+    expect(names(evs)).toEqual(['page', 'consent_update']);
+    await expect.poll(() => scripts(page)).toEqual(['good']);
+    expect(warnings.some((w) => /bad/.test(w))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
+
 test.describe('alias and user()', () => {
   test('alias(): previousId is the anonymousId, then the old userId; later events carry the new userId', async ({ page, gw, site }) => {
     await delayCollector(page, 500);

@@ -8,6 +8,8 @@ const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{
 const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
+/** Both views of context.consent as one flat object (the CMP codes and the canonical five). */
+const flat = (e: any) => ({ ...e.context.consent.categories, ...e.context.consent.canonical });
 const updates = (evs: any[]) => evs.filter((e) => e.type == 'track' && e.event == 'consent_update');
 
 /** What the collector has stored on the site: `_df*` localStorage keys and the `_df_aid` cookie. */
@@ -29,7 +31,7 @@ test.describe('consent state through the API', () => {
     await page.goto(url);
     const evs = await gw.waitFor(3);
     expect(names(evs)).toEqual(['page', 'a', 'identify']);
-    for (const e of evs) expect(e.context.consent).toEqual(ALL);
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: {}, canonical: ALL });
     await stillAt(page, gw, 3, 800); // no consent_update when nothing changed
     expect(errors).toEqual([]);
   });
@@ -45,23 +47,24 @@ test.describe('consent state through the API', () => {
     expect(Date.now() - t0).toBeLessThan(4000);
     expect(names(evs)).toEqual(['page', 'consent_update']);
     const want = { ...ALL, marketing: false };
-    expect(evs[1].properties).toEqual(want);
-    expect(evs[1].context.consent).toEqual(want);
+    // The state is in context.consent (both views); the update has no properties.
+    expect(evs[1].properties).toBeUndefined();
+    expect(evs[1].context.consent).toEqual({ categories: { analytics: true, marketing: false }, canonical: want });
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(want);
 
     // The same state again: nothing new. Non-booleans for canonical categories are ignored,
-    // essential can't be turned off, a CMP-like string code is kept.
+    // a CMP-like string code is kept.
     await page.evaluate(() => {
       const df = (window as any)._df;
       df.consent({ analytics: true, marketing: false });
-      df.consent({ analytics: 'yes', essential: false });
+      df.consent({ analytics: 'yes', functional: 1 });
       df.consent({ personalization: false, tcString: 'CPabc' });
       df.track('after');
     });
-    const want2 = { ...want, personalization: false, tcString: 'CPabc' };
+    const want2 = { categories: { analytics: true, marketing: false, personalization: false, tcString: 'CPabc' }, canonical: { ...want, personalization: false } };
     await expect.poll(async () => names(await gw.events()), { timeout: 4000 }).toEqual(['page', 'consent_update', 'consent_update', 'after']);
     evs = await gw.events();
-    expect(evs[2].properties).toEqual(want2);
+    expect(evs[2].context.consent).toEqual(want2);
     expect(evs[3].context.consent).toEqual(want2);
 
     // Next page view: the same state told again is not a change; a different one is.
@@ -73,7 +76,7 @@ test.describe('consent state through the API', () => {
     expect(names(await gw.events())).toEqual(['page', 'consent_update', 'consent_update', 'after', 'page']);
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
     evs = await gw.waitFor(6, 4000);
-    expect(evs[5].properties).toEqual({ ...want2, marketing: true });
+    expect(evs[5].context.consent).toEqual({ categories: { ...want2.categories, marketing: true }, canonical: { ...want2.canonical, marketing: true } });
     expect(errors).toEqual([]);
   });
 });
@@ -98,7 +101,7 @@ test.describe('OneTrust', () => {
     const evs = await gw.waitFor(4);
     await stillAt(page, gw, 4, 1200);
     expect(names(evs)).toEqual(['page', 'early_click', 'identify', 'consent_update']);
-    const want = { ...ALL, C0001: true, C0002: true, C0003: true, C0004: true };
+    const want = { categories: { C0001: true, C0002: true, C0003: true, C0004: true }, canonical: ALL };
     for (const e of evs) {
       expect(e.anonymousId).toBe(anon);
       expect(e.context.consent).toEqual(want);
@@ -107,7 +110,7 @@ test.describe('OneTrust', () => {
     }
     for (const e of evs.slice(0, 3)) expect(Date.parse(e.timestamp)).toBeLessThan(before - 1000);
     expect(evs[2].userId).toBe('user-7');
-    expect(evs[3].properties).toEqual(want);
+    expect(evs[3].properties).toBeUndefined();
     expect(await page.evaluate(() => (window as any).pageWrapperCalls)).toBe(1);
     // Persisted as usual from now on.
     const s = await stored(page, context, site.url);
@@ -124,7 +127,7 @@ test.describe('OneTrust', () => {
     expect(names(all.slice(4))).toEqual(['page', 'early_click']);
     expect(all[4].anonymousId).toBe(anon);
     expect(all[4].userId).toBe('user-7');
-    expect(all[4].context.consent).toMatchObject(ALL);
+    expect(canon(all[4])).toEqual(ALL);
     expect(errors).toEqual([]);
   });
 
@@ -151,19 +154,19 @@ test.describe('OneTrust', () => {
     await page.goto(url);
     await collectorLoaded(page);
     let evs = await gw.waitFor(1);
-    expect(evs[0].context.consent).toEqual(NONE); // managed by a CMP: unknown = not granted
+    expect(flat(evs[0])).toEqual(NONE); // managed by a CMP: unknown = not granted
 
     await page.click('#onetrust-reject-all-handler');
     evs = await gw.waitFor(2);
-    expect(evs[1].properties).toEqual({ ...NONE, C0001: true });
+    expect(flat(evs[1])).toEqual({ ...NONE, C0001: true });
 
     await page.click('#ot-save-stats'); // performance (C0002) only → analytics
     evs = await gw.waitFor(3);
-    expect(evs[2].properties).toEqual({ ...NONE, analytics: true, C0001: true, C0002: true });
+    expect(flat(evs[2])).toEqual({ ...NONE, analytics: true, C0001: true, C0002: true });
 
     await page.click('#onetrust-accept-btn-handler');
     evs = await gw.waitFor(4);
-    expect(evs[3].properties).toEqual({ ...ALL, C0001: true, C0002: true, C0003: true, C0004: true });
+    expect(flat(evs[3])).toEqual({ ...ALL, C0001: true, C0002: true, C0003: true, C0004: true });
 
     // Withdrawal: OnetrustActiveGroups is ",C0001," again. No code may still claim a group is on.
     await page.click('#onetrust-reject-all-handler');
@@ -171,10 +174,10 @@ test.describe('OneTrust', () => {
     evs = await gw.waitFor(6);
     await stillAt(page, gw, 6, 1200);
     expect(names(evs)).toEqual(['page', 'consent_update', 'consent_update', 'consent_update', 'consent_update', 'after_withdraw']);
-    const last = evs[4].properties;
+    const last = flat(evs[4]);
     expect({ essential: last.essential, functional: last.functional, analytics: last.analytics, marketing: last.marketing, personalization: last.personalization }).toEqual(NONE);
     expect({ C0001: last.C0001, C0002: last.C0002 === true, C0003: last.C0003 === true, C0004: last.C0004 === true }).toEqual({ C0001: true, C0002: false, C0003: false, C0004: false });
-    expect(evs[5].context.consent).toEqual(last);
+    expect(flat(evs[5])).toEqual(last);
     expect(await page.evaluate(() => (window as any).pageWrapperCalls)).toBe(4);
     expect(errors).toEqual([]);
   });
@@ -189,7 +192,7 @@ test.describe('OneTrust', () => {
     const evs = await gw.waitFor(2);
     const want = { ...NONE, analytics: true, C0001: true, C0002: true, C0003: false, C0004: false };
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    for (const e of evs) expect(e.context.consent).toEqual(want);
+    for (const e of evs) expect(flat(e)).toEqual(want);
   });
 });
 
@@ -225,7 +228,7 @@ test.describe('Cookiebot', () => {
     await stillAt(page, gw, evs.length, 1200);
     const got = await gw.events();
     expect(names(got)).toEqual(['page', 'early', 'consent_update']);
-    for (const e of got) expect(e.context.consent).toEqual(want);
+    for (const e of got) expect(flat(e)).toEqual(want);
     expect(errors).toEqual([]);
   });
 
@@ -237,10 +240,10 @@ test.describe('Cookiebot', () => {
     const want = { ...NONE, analytics: true, necessary: true, preferences: false, statistics: false };
     want.statistics = true;
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    for (const e of evs) expect(e.context.consent).toEqual(want);
+    for (const e of evs) expect(flat(e)).toEqual(want);
     await page.click('#CybotCookiebotDialogBodyButtonDecline');
     evs = await gw.waitFor(3);
-    expect(evs[2].properties).toEqual({ ...NONE, necessary: true, preferences: false, statistics: false });
+    expect(flat(evs[2])).toEqual({ ...NONE, necessary: true, preferences: false, statistics: false });
   });
 });
 
@@ -257,7 +260,7 @@ test.describe('IAB TCF v2', () => {
     await stillAt(page, gw, 0, 1200);
     await page.click('#tcf-measure'); // P1 + P8: analytics yes, marketing no
     await expect.poll(() => warnings.some((w) => /dropped 2 held events/.test(w))).toBe(true);
-    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, functional: true, analytics: true, tcString: 'CP-fake-18' });
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, functional: true, analytics: true });
     await page.evaluate(() => (window as any)._df.track('after_deny'));
     await stillAt(page, gw, 0, 1500);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
@@ -268,8 +271,8 @@ test.describe('IAB TCF v2', () => {
     await stillAt(page, gw, 2, 1200);
     expect(names(evs)).toEqual(['consent_update', 'after_grant']);
     const want = { ...ALL, tcString: 'CP-fake-12345678910' };
-    expect(evs[0].properties).toEqual(want);
-    expect(evs[1].context.consent).toEqual(want);
+    expect(flat(evs[0])).toEqual(want);
+    expect(flat(evs[1])).toEqual(want);
     expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
     expect(errors).toEqual([]);
   });
@@ -278,12 +281,12 @@ test.describe('IAB TCF v2', () => {
     const url = site.set('/consent/tcf-map', await stubPage(gw, { full: true, head: tcfHead({ stored: [1, 5, 6] }), body: `<script>_df.init({ cmp: 'tcf', autoPage: false })</script>` }));
     await page.goto(url);
     let evs = await gw.waitFor(1);
-    expect(evs[0].properties).toEqual({ ...NONE, functional: true, personalization: true, tcString: 'CP-fake-156' });
+    expect(flat(evs[0])).toEqual({ ...NONE, functional: true, personalization: true, tcString: 'CP-fake-156' });
     const url2 = site.set('/consent/tcf-nogdpr', await stubPage(gw, { full: true, head: tcfHead({ gdprApplies: false }), body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>` }));
     await page.goto(url2);
     evs = await gw.waitFor(3);
     expect(names(evs.slice(1)).sort()).toEqual(['consent_update', 'page']);
-    expect(evs[2].context.consent).toMatchObject(ALL);
+    expect(flat(evs[2])).toMatchObject(ALL);
   });
 });
 
@@ -322,5 +325,201 @@ test.describe('hold until consent through the API', () => {
     const evs = await gw.waitFor(2);
     await stillAt(page, gw, 2, 1200);
     expect(names(evs)).toEqual(['consent_update', 'c']);
+  });
+});
+
+/**
+ * Records every storage write the page makes to `_df*` names once `window.__watch` is set:
+ * localStorage/sessionStorage setItem and cookie assignments that are not deletions. Removals are
+ * not writes (they are what a withdrawal does).
+ */
+async function recordWrites(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as any;
+    w.__writes = [];
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k: string, v: string) {
+      if (w.__watch && String(k).indexOf('_df') == 0) w.__writes.push('ls:' + k);
+      return set.call(this, k, v);
+    };
+    const d = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie')!;
+    Object.defineProperty(Document.prototype, 'cookie', {
+      configurable: true,
+      get() { return d.get!.call(this); },
+      set(v: string) {
+        if (w.__watch && /^_df/.test(v) && !/max-age=(0|-)/.test(v)) w.__writes.push('cookie:' + v.split('=')[0]);
+        d.set!.call(this, v);
+      },
+    });
+  });
+}
+
+const canon = (e: any) => e.context.consent.canonical;
+
+test.describe('withdrawal, order and late configuration', () => {
+  test('withdrawal: earlier events delivered, ONE consent_update (anonymousId + consent only), nothing written from then on, stored identity and queue removed; re-grant starts afresh', async ({ page, context, gw, site, errors }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    await recordWrites(page);
+    const url = site.set('/consent/withdraw', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, debug: true })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { email: 'a@example.com' }); df.group('g1', { plan: 'pro' }); });
+    await gw.waitFor(4);
+    const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
+    // Withdrawal, with an event of the same task before it, and identity calls after it.
+    await page.evaluate(() => {
+      const w = window as any, df = w._df;
+      df.track('before', { n: 1 });
+      w.__watch = 1;
+      df.consent({ analytics: false });
+      df.identify('u2', { email: 'typed-after-refusal@example.com' });
+      df.alias('u3');
+      df.reset();
+      df.group('g2');
+      df.track('after');
+    });
+    const evs = await gw.waitFor(6);
+    await stillAt(page, gw, 6, 1500);
+    expect(names(evs)).toEqual(['page', 'consent_update', 'identify', 'group', 'before', 'consent_update']);
+    const w = evs[5];
+    expect(Object.keys(w).sort()).toEqual(['anonymousId', 'context', 'event', 'messageId', 'timestamp', 'type']);
+    expect(w.anonymousId).toBe(anon);
+    expect(canon(w)).toEqual(NONE);
+    expect(evs[4].userId).toBe('u1');
+    expect(canon(evs[4]).analytics).toBe(true);
+    expect(await page.evaluate(() => (window as any).__writes)).toEqual([]);
+    // Its own storage is gone once the earlier events are delivered (the page's own keys stay).
+    await expect.poll(() => stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+    expect(warnings.some((x) => /after dropped: no analytics consent/.test(x))).toBe(true);
+    expect(JSON.stringify(await gw.events())).not.toContain('typed-after-refusal');
+    // Re-grant: a new anonymousId, nothing of the old user.
+    await page.evaluate(() => { const w = window as any; w.__watch = 0; w._df.consent({ analytics: true }); w._df.track('again'); });
+    const all = await gw.waitFor(8);
+    expect(names(all.slice(6))).toEqual(['consent_update', 'again']);
+    for (const e of all.slice(6)) {
+      expect(e.anonymousId).toMatch(UUID4);
+      expect(e.anonymousId).not.toBe(anon);
+      expect(e.userId).toBeUndefined();
+      expect(e.groupId).toBeUndefined();
+    }
+    const c = (await context.cookies(site.url)).find((x) => x.name == '_df_aid')!;
+    expect(c.value).toBe(all[7].anonymousId);
+    expect(errors).toEqual([]);
+  });
+
+  test('deny from the start writes nothing, not even _df_cs', async ({ page, context, gw, site }) => {
+    await recordWrites(page);
+    const url = site.set('/consent/deny-nowrite', await stubPage(gw, { body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: false }); df.identify('u1', { email: 'x@example.com' }); df.alias('u2'); df.reset(); });
+    await stillAt(page, gw, 0, 1200);
+    expect(await page.evaluate(() => (window as any).__writes)).toEqual([]);
+    expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+  });
+
+  test('reset() before the grant is not undone by the grant', async ({ page, context, gw, site }) => {
+    const url = site.set('/consent/reset-first', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro' }); df.group('g1'); });
+    await gw.waitFor(4);
+    const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    // Next page view: consent not yet known (no CMP); the user logs out, then consent comes.
+    await page.reload();
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.reset(); df.track('logged_out'); df.consent({ analytics: true }); });
+    // (the same consent as last time: no consent_update)
+    const evs = (await gw.waitFor(6)).slice(4);
+    expect(names(evs).sort()).toEqual(['logged_out', 'page']);
+    for (const e of evs.filter((e) => e.type == 'track')) {
+      expect(e.anonymousId).not.toBe(anon);
+      expect(e.userId).toBeUndefined();
+      expect(e.groupId).toBeUndefined();
+    }
+    const u = await page.evaluate(() => (window as any)._df.user());
+    expect(u.userId).toBeUndefined();
+    expect(u.anonymousId).not.toBe(anon);
+    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('_df_id')!));
+    expect(saved.userId).toBeUndefined();
+    expect(saved.groupId).toBeUndefined();
+    expect(saved.anonymousId).toBe(u.anonymousId);
+    expect((await context.cookies(site.url)).find((c) => c.name == '_df_aid')!.value).toBe(u.anonymousId);
+  });
+
+  test('the same userId identified while consent is pending: stored traits merged on grant', async ({ page, gw, site }) => {
+    const url = site.set('/consent/merge', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro', n: 1 }); df.group('g1', { size: 5 }); });
+    await gw.waitFor(4);
+    await page.reload();
+    await collectorLoaded(page);
+    await page.evaluate(() => { const df = (window as any)._df; df.identify('u1', { name: 'Ann', n: 2 }); df.group('g1', { tier: 'a' }); df.consent({ analytics: true }); });
+    await gw.waitFor(7);
+    const u = await page.evaluate(() => (window as any)._df.user());
+    expect(u.traits).toEqual({ plan: 'pro', name: 'Ann', n: 2 });
+    expect(u.groupTraits).toEqual({ size: 5, tier: 'a' });
+    expect((await page.evaluate(() => JSON.parse(localStorage.getItem('_df_id')!))).traits).toEqual({ plan: 'pro', name: 'Ann', n: 2 });
+  });
+
+  test('late init({requireConsent}) after start: gates what follows, its stored identity removed, held until the grant; debug names what it could not change', async ({ page, context, gw, site, errors }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const url = site.set('/consent/late-init', await stubPage(gw, { body: `<script>_df.ready(function () { window.readyFired = true })</script>` }));
+    await page.goto(url);
+    await page.waitForFunction(() => (window as any).readyFired === true);
+    await gw.waitFor(1);
+    expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
+    const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
+    await recordWrites(page); // (for the next page view)
+    await page.evaluate(() => { const df = (window as any)._df; df.init({ requireConsent: true, debug: true, pipelineKey: 'dk_test_other', autoPage: true }); df.track('late'); df.identify('u1'); });
+    await stillAt(page, gw, 1, 1500);
+    await expect.poll(() => stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
+    for (const k of ['pipelineKey', 'autoPage']) expect(warnings.some((w) => w.includes('too late to change ' + k))).toBe(true);
+    expect(warnings.some((w) => /too late.*(requireConsent|debug)/.test(w))).toBe(false);
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
+    const evs = await gw.waitFor(4);
+    expect(names(evs)).toEqual(['page', 'late', 'identify', 'consent_update']);
+    for (const e of evs) expect(e.anonymousId).toBe(anon);
+    expect((await context.cookies(site.url)).find((c) => c.name == '_df_aid')!.value).toBe(anon);
+    expect(errors).toEqual([]);
+  });
+
+  test('late init() in the full build: batchSize and flushInterval apply; a late cmp is read', async ({ page, gw, site, errors }) => {
+    const url = site.set('/consent/late-full', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.ready(function () { window.readyFired = true })</script>${oneTrustBanner()}` }));
+    await page.goto(url);
+    await page.waitForFunction(() => (window as any).readyFired === true);
+    await gw.waitFor(1);
+    // batchSize 3: a full batch goes at once; the rest waits for the 60 s interval (the defaults,
+    // 10 and 1 s, would have sent all five within a second).
+    await page.evaluate(() => { const df = (window as any)._df; df.init({ batchSize: 3, flushInterval: 60000 }); for (const n of ['a', 'b', 'c', 'd', 'e']) df.track(n); });
+    expect(names(await gw.waitFor(4))).toEqual(['page', 'a', 'b', 'c']);
+    await stillAt(page, gw, 4, 1500);
+    await page.evaluate(() => (window as any)._df.track('f'));
+    expect(names(await gw.waitFor(7))).toEqual(['page', 'a', 'b', 'c', 'd', 'e', 'f']);
+    await page.evaluate(() => (window as any)._df.init({ cmp: 'onetrust' }));
+    await page.click('#ot-save-stats');
+    await expect.poll(() => page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, analytics: true });
+    expect(errors).toEqual([]);
+  });
+
+  test('context.consent has both views: the CMP codes verbatim (or what the page passed) and the canonical five; getConsent() is the canonical view', async ({ page, gw, site }) => {
+    const url = site.set('/consent/schema', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.click('#ot-save-stats');
+    let evs = await gw.waitFor(1);
+    const codes = evs[0].context.consent.categories;
+    expect(codes).toMatchObject({ C0001: true, C0002: true });
+    expect(Object.keys(codes).every((k) => /^C000\d$/.test(k))).toBe(true);
+    expect(evs[0].context.consent.canonical).toEqual({ ...NONE, analytics: true });
+    expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, analytics: true });
+    await page.evaluate(() => { const df = (window as any)._df; df.consent({ marketing: true, vendor_x: 'granted' }); });
+    evs = await gw.waitFor(2);
+    expect(evs[1].context.consent).toEqual({ categories: { ...codes, marketing: true, vendor_x: 'granted' }, canonical: { ...NONE, analytics: true, marketing: true } });
   });
 });

@@ -1,7 +1,7 @@
 // The collector: the public methods, each validating its input (src/sanitize.ts), updating identity
 // and handing finished events to the outbox and delivery. Every public entry point swallows its own
 // errors: nothing a caller passes can throw into the host page.
-import type { ConsentState, DataflyEvent, Dict, Options } from './types';
+import type { DataflyEvent, Dict, Options } from './types';
 import { buildEvent } from './event';
 import { browserContext } from './context';
 import { cleanDict, cleanId } from './sanitize';
@@ -9,18 +9,18 @@ import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
-import { CATEGORIES, state } from './consent';
 import { watchCmp } from './cmp/watch';
+import { createConsentGate, ENABLE, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
-import { lsGet, lsSet, readJSON } from './storage';
+import { cookieSet, lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
-import { createVendorIds } from './vendor-ids'; // [idfeat]
-import { createLinker } from './link-decoration'; // [idfeat]
-import { withoutToken } from './link-token'; // [idfeat]
+import { createVendorIds } from './vendor-ids';
+import { createLinker } from './link-decoration';
+import { withoutToken } from './link-token';
 
 /** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
 export const MAX_EVENT_BYTES = 65536;
@@ -28,8 +28,6 @@ export const MAX_EVENT_BYTES = 65536;
 export const MAX_HELD = 500;
 
 export interface Collector {
-  /** The public method names. */
-  _methods: string[];
   /** Runs a public method as if called at `time` on `url` (queued calls replay with their own). */
   _call(method: string, args: ArrayLike<unknown>, time: number, url: string): unknown;
   /** Starts the page view: campaign, CMP, the automatic page event (at the stub's time and URL), navigation. */
@@ -43,27 +41,20 @@ export function createCollector(o: Options): Collector {
   if (o.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
   const warn = log.warn;
 
-  // Consent: with requireConsent, nothing is stored or sent until `gate` is granted.
-  const gate = o.requireConsent ? (o.requireConsent === true ? 'analytics' : o.requireConsent) : '';
-  const managed = !!(gate || o.cmp);
-  let cs: ConsentState = state(!managed, !managed, !managed, !managed);
-  const allowed = () => !gate || cs[gate] === true;
+  // Consent (src/consent-gate.ts): with requireConsent, nothing is stored or sent until the gate
+  // category is granted; events wait in `held` (memory) while it is unknown.
+  const gate = createConsentGate(o.requireConsent, !!(o.requireConsent || o.cmp), () => lsGet(CS));
   let held: DataflyEvent[] = [];
-  // Whether the gate category was answered (by the page or a CMP): not known yet is not a denial.
-  let answered = false;
-  let lastSent: string | undefined;
 
-  const id = createIdentity(allowed(), o.cookieDomain);
-  const box = createOutbox(uuid().slice(0, 8), num(o.maxQueueBytes, 1e6, 65536, 5e7), () => id._persist, (it, why) => out._failed(it, why));
-  const batchSize = num(o.batchSize, 10, 1, 500);
-  const out = createDelivery(
-    String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey),
-    batchSize,
-    num(o.flushInterval, 1000, 0, 864e5),
-    box,
-  );
+  const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
+  // Limits (at start, and on a late init() in the full build).
+  const batchSize = () => num(o.batchSize, 10, 1, 500);
+  const interval = () => num(o.flushInterval, 1000, 0, 864e5);
+  const maxBytes = () => num(o.maxQueueBytes, 1e6, 65536, 5e7);
+  const box = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => out._failed(it, why));
+  const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize(), interval(), box);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags(() => cs, o.nonce);
+  const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
   // Campaign session: stored only where storage is allowed.
   let session: Session = { t: 0 };
@@ -71,22 +62,30 @@ export function createCollector(o: Options): Collector {
   let landingUrl = location.href;
   let referrer = document.referrer;
   const SKEY = '_df_s';
+  const CS = '_df_cs';
   const saveSession = () => id._persist && lsSet(SKEY, JSON.stringify(session));
   // At start, and again when consent lets us read the stored session.
   const land = () => {
     session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
     saveSession();
   };
-  // [idfeat] Vendor IDs (with the consent that allows storage) and link decoration (analytics), full build.
-  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? cs : {}), () => landingUrl, o.cookieDomain);
-  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => cs, id);
+  // Vendor IDs (with the consent that allows storage) and link decoration (analytics): full build
+  // (README, "Vendor IDs and cross-domain links").
+  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, o.cookieDomain);
+  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, gate._canonical, id);
 
-  /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
-  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
-    if (linker) url = withoutToken(url); // [idfeat] a queued call's URL may still carry _dfl
-    const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
-    if (allowed()) return send(e, now);
-    if (answered) return warn(type + ' dropped: no ' + gate + ' consent'), true;
+  /**
+   * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
+   * `ids`: a withdrawal's consent_update, sent whatever the state with these ids only.
+   */
+  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean, ids?: any): boolean {
+    // A queued call's URL may still carry the link token (_dfl): never sent.
+    if (linker) url = withoutToken(url);
+    const e = buildEvent(type, fields, ids || id._u, browserContext(url, referrer), time);
+    const st = ids ? GRANTED : gate._state();
+    if (st == GRANTED) return send(e, now);
+    // Denied: dropped, each one said in debug mode.
+    if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
     if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
     return !!(held[held.length] = e);
@@ -94,9 +93,10 @@ export function createCollector(o: Options): Collector {
 
   function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
-    c.consent = { ...cs };
-    if (vendor) c.vendorIds = vendor(); // [idfeat]
-    if (linker) linker(e); // [idfeat] adopts a link token's anonymousId once analytics is granted
+    c.consent = gate._consent();
+    if (vendor) c.vendorIds = vendor();
+    // Adopts a link token's anonymousId once analytics is granted.
+    if (linker) linker(e);
     // A session stays alive while events flow (its stamp is written at most once a minute); 30
     // minutes without an event end it, also within one long page view.
     const t = Date.now();
@@ -108,48 +108,44 @@ export function createCollector(o: Options): Collector {
     const it = item(e.messageId, JSON.stringify(e));
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
-      return warn(e.type + ' ' + (e.event || e.name || '') + ' ' + e.messageId + ' dropped: over 64 KB or unserializable'), false;
+      return warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false;
     log.info(e.type, e.event || e.name || '', e);
     box._add([it]);
     out._kick(now);
     return true;
   }
 
-  function setConsent(s: unknown, fromCmp?: boolean): void {
-    if (!s || typeof s != 'object') return warn('consent needs an object');
-    // A CMP reports its whole state: its codes replace the earlier ones (none left stale).
-    const next: ConsentState = fromCmp ? state(cs.functional, cs.analytics, cs.marketing, cs.personalization) : { ...cs };
-    if (gate && typeof (s as Dict)[gate] == 'boolean') answered = true;
-    for (const k in s) {
-      const v = (s as Dict)[k];
-      // Canonical categories are booleans; a CMP's own codes may also be strings (a TC string).
-      if (typeof v == 'boolean' || (typeof v == 'string' && CATEGORIES.indexOf(k) < 0)) next[k] = v;
+  /** Executes a consent gate transition's effects (src/consent-gate.ts), in this order. */
+  function apply(fx: number): void {
+    const anon = id._u.anonymousId;
+    if (fx & WIPE) {
+      // From a withdrawal on, nothing is written (its own consent_update included); the stored
+      // identity goes now, the queue once what was made under consent is delivered (outbox).
+      id._off();
+      lsSet(SKEY, null);
+      lsSet(CS, null);
     }
-    next.essential = true;
-    cs = next;
-    if (vendor) vendor(); // [idfeat] a withdrawal deletes ours at once
-    if (allowed() && !id._persist) {
-      // Granted: storage starts, a returning visitor gets their stored id back, and what was held
-      // is sent with its own time (and the consent that now covers it).
+    if (fx & RENEW) {
+      if (held.length) warn('no consent: dropped ' + held.length + ' held events');
+      held = [];
+      id._reset();
+    }
+    if (fx & ENABLE) {
+      // Granted: storage starts, a returning visitor gets their stored id back (unless a reset or
+      // a withdrawal came first), and what was held is sent with its own time and the consent
+      // that now covers it.
       id._enable();
-      lastSent = undefined;
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
       adopt();
-    } else if (answered && cs[gate] === false && held.length) {
-      warn('no consent: dropped ' + held.length + ' held events');
-      held = [];
     }
+    // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
+    // and the consent only.
+    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, true, fx & WIPE && { anonymousId: anon }), id._persist && lsSet(CS, gate._sent!);
     if (tags) tags._update();
-    // A change is sent at once, as a `consent_update` track event (once per change, across pages).
-    const j = JSON.stringify(cs);
-    if (lastSent === undefined && id._persist) lastSent = lsGet('_df_cs') || '';
-    if (j != lastSent) {
-      lastSent = j;
-      if (id._persist) lsSet('_df_cs', j);
-      emit('track', { event: 'consent_update', properties: { ...cs } }, Date.now(), location.href, true);
-    }
+    // A withdrawal deletes the vendor ids we made at once.
+    if (vendor) vendor();
   }
 
   /** Optional bag: undefined/null mean {}, a plain object is copied clean, anything else is refused. */
@@ -161,8 +157,7 @@ export function createCollector(o: Options): Collector {
 
   function named(v: unknown, what: string): string | undefined {
     const s = cleanId(v);
-    // typeof, not String(v): that throws for Object.create(null) or a hostile toString.
-    if (!s) warn(what + ' must be a 1-1024 character string; ignored: ' + (typeof v == 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v));
+    if (!s) warn(what + ' must be a 1-1024 character string; ignored');
     return s;
   }
 
@@ -200,8 +195,26 @@ export function createCollector(o: Options): Collector {
     // A copy: the page may keep or change it without touching ours.
     user: () => JSON.parse(JSON.stringify(id._u)),
     debug: (_t, _u, on) => void (log.on = on !== false),
-    consent: (_t, _u, s) => setConsent(s),
-    getConsent: () => ({ ...cs }),
+    consent(_t, _u, s) {
+      const x = bag(s, 'consent');
+      if (x) apply(gate._set(x));
+    },
+    getConsent: gate._canonical,
+    // A late init() (README, "Late configuration"): what it can still change applies now.
+    init(_t, _u, v) {
+      const x = bag(v, 'init options');
+      for (const k in x) {
+        const val = x[k];
+        if (k == 'debug') log.on = !!val;
+        else if (k == 'requireConsent') apply(gate._require(val));
+        else if (__FULL__ && k == 'cmp' && !o.cmp) apply(gate._require()), cmp((o.cmp = val as Options['cmp'])!);
+        else if (__FULL__ && /^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) {
+          (o as any)[k] = val;
+          out._tune!(batchSize(), interval());
+          box._bound!(maxBytes());
+        } else if (val !== (o as any)[k]) warn('init: too late to change ' + k);
+      }
+    },
   };
   if (tags) {
     api.injectTag = (_t, _u, tag) => tags._add(tag);
@@ -227,9 +240,15 @@ export function createCollector(o: Options): Collector {
   ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
+  // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.
+  function cmp(which: string) {
+    if (!__FULL__) return warn('cmp needs d.full.js');
+    watchCmp(which, (r) => apply(gate._set(r, true)), o);
+  }
+
+  /** Sends a navigation's pending page event first, so it precedes calls made after it (src/spa.ts). */
   let settle: (() => void) | undefined;
   const self: Collector = {
-    _methods: Object.keys(api),
     _call(method, args, time, url) {
       settle?.();
       const f = api[method];
@@ -245,7 +264,7 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (r) => setConsent({ ...r.categories, ...r.canonical }, true), o) : warn('cmp needs d.full.js');
+      if (o.cmp) cmp(o.cmp);
       if (o.autoPage !== false) self._call('page', [], time, url);
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.

@@ -19,6 +19,8 @@ export interface Delivery {
   _failed(it: Item, reason: string): void;
   _flush(): Promise<FlushResult>;
   _online(): void;
+  /** Full build: a late init() sets batchSize and flushInterval. */
+  _tune?(batchSize: number, interval: number): void;
   /** Sends everything now; `left`: pagehide (the page is going, not just hidden). */
   _unload(left?: boolean): void;
   _resume(): void;
@@ -185,5 +187,6 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       if (box._items.length) kick();
     },
   };
+  if (__FULL__) me._tune = (b, i) => ((cap = batchSize = b), (interval = i));
   return me;
 }

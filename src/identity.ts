@@ -16,8 +16,10 @@ export interface Identity {
   /** false while consent is required and not given: nothing is read or written. */
   _persist: boolean;
   /**
-   * Storage allowed (at start, or when consent arrives): what is stored wins for the anonymous id;
-   * a user or group set in memory meanwhile wins over the stored one.
+   * Storage allowed (at start, or when consent arrives). After a reset() or a withdrawal while
+   * storage was off, the identity in memory is written as it is (the stored user must not come
+   * back). Otherwise what is stored wins for the anonymous id, and a user or group set in memory
+   * meanwhile wins over the stored one (the same id: stored traits merged under the new ones).
    */
   _enable(): void;
   /**
@@ -28,33 +30,50 @@ export interface Identity {
   /** Makes `userId` the user; returns the previous id (userId, else anonymousId). */
   _alias(userId: string): string;
   _reset(): void;
+  /** Consent withdrawn: storage stops and the stored identity is removed. */
+  _off(): void;
   /** Full build (link decoration): takes a linked site's anonymousId, unless one was read from this site's storage. */
   _adopt?(anonymousId: string): void;
 }
 
 export function createIdentity(persist: boolean, cookieDomain?: string): Identity {
   const fresh = (): User => ({ anonymousId: uuid(), traits: {}, groupTraits: {} });
+  /** A reset or a wipe came while storage was off: the memory identity is the one to keep. */
+  let keep = false;
+  /** The anonymousId came from storage (a returning visitor keeps theirs over a linked one). */
+  let stored = false;
   const save = () => {
     if (!me._persist) return;
     lsSet(KEY, JSON.stringify(me._u));
     cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
   };
-  // Whether the anonymousId came from storage (a returning visitor keeps theirs over a linked one).
-  let stored = false;
+  /**
+   * Reads the stored identity. `tabs` (re-read before every write): another tab's newer identity
+   * (a login, a logout, a group) wins over this tab's. Without it (consent arrived), see _enable.
+   */
+  const load = (tabs?: boolean) => {
+    const s: any = (me._persist && readJSON<User>(KEY)) || {};
+    // Another tab's (valid) stored identity wins as a whole.
+    if (tabs) return UUID.test(s.anonymousId) && (me._u = { traits: {}, groupTraits: {}, ...s });
+    const u: any = me._u;
+    const a = [cookieGet(COOKIE), s.anonymousId].find((x) => x && UUID.test(x));
+    if (a) (u.anonymousId = a), (stored = true);
+    for (const [k, t] of PAIRS) {
+      const v = s[k];
+      if (typeof v == 'string' && (!u[k] || u[k] == v)) (u[t] = { ...s[t], ...u[t] }), (u[k] = v);
+    }
+  };
   const me: Identity = {
     _u: fresh(),
     _persist: false,
     _enable() {
       if (me._persist) return;
       me._persist = true;
-      const saved = readJSON<User>(KEY) || ({} as User);
-      const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
-      const u: any = me._u;
-      if (a) (u.anonymousId = a), (stored = true);
-      for (const [k, t] of PAIRS) if (!u[k] && typeof (saved as any)[k] == 'string') (u[k] = (saved as any)[k]), (u[t] = (saved as any)[t] || {});
+      if (!keep) load();
       save();
     },
     _set(g, id, traits, send) {
+      load(true);
       const u: any = me._u;
       const [k, t] = PAIRS[+g];
       const was = [u[k], u[t]];
@@ -64,6 +83,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       else [u[k], u[t]] = was;
     },
     _alias(userId) {
+      load(true);
       const prev = me._u.userId || me._u.anonymousId;
       me._u.userId = userId;
       save();
@@ -71,7 +91,14 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     },
     _reset() {
       me._u = fresh();
+      keep ||= !me._persist;
       save();
+    },
+    _off() {
+      me._persist = false;
+      keep = true;
+      lsSet(KEY, null);
+      cookieSet(COOKIE, '', cookieDomain, -1);
     },
   };
   if (__FULL__)

@@ -17,6 +17,8 @@ export const STALE = 120000;
 
 export interface Outbox {
   _items: Item[];
+  /** Full build: a late init() sets maxQueueBytes. */
+  _bound?(maxBytes: number): void;
   _add(list: Item[], front?: boolean): void;
   _remove(ids: Set<string>): void;
   /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
@@ -60,7 +62,8 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       dirty = 0;
       clearTimeout(lazy);
       lazy = 0;
-      if (!persist()) return;
+      // Storage off (consent withdrawn): nothing is written, and the key goes once it is empty.
+      if (!persist() && box._items.length) return;
       const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');
@@ -89,5 +92,6 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       return locks ? locks.request('_df_adopt', run) : run();
     },
   };
+  if (__FULL__) box._bound = (m) => (maxBytes = m);
   return box;
 }

@@ -5,6 +5,12 @@ export type Dict = Record<string, unknown>;
 export type ConsentCategory = 'essential' | 'functional' | 'analytics' | 'marketing' | 'personalization';
 export type ConsentState = Partial<Record<ConsentCategory, boolean>> & Record<string, unknown>;
 
+/** `context.consent`: the CMP's own codes verbatim (or what the page passed), and the five canonical categories. */
+export interface ConsentContext {
+  categories: Record<string, unknown>;
+  canonical: ConsentState;
+}
+
 export interface Options {
   /** `dk_live_...` or `dk_test_...`, issued per source. Required. */
   pipelineKey: string;
@@ -34,7 +40,7 @@ export interface Options {
    * name several, space-separated). Its map also maps a site's own Didomi purpose ids.
    */
   consentSource?: { cookie?: string; localStorage?: string; format: 'json' | 'comma' | 'urlencoded' | 'semicolon'; map: Record<string, string> };
-  /** Hold every event (in memory, nothing stored) until this category is granted. Default off. */
+  /** Hold every event (in memory, nothing stored) until this category is granted; a withdrawal removes what was stored. Default off. */
   requireConsent?: boolean | ConsentCategory;
   /** CSP nonce passed on to scripts the collector injects (read from d.js's own tag by default). */
   nonce?: string;
@@ -55,7 +61,7 @@ export interface EventContext {
   library: { name: string; version: string };
   campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   clickIds?: Record<string, string>;
-  consent?: ConsentState;
+  consent?: ConsentContext;
   /** Vendor first-party ids, keyed by cookie name (`vendorIds` option). */
   vendorIds?: Record<string, string>;
   /** On the first event after arriving by a decorated link: the anonymousId the link carried. */
@@ -106,6 +112,7 @@ export interface Datafly {
   user(): User;
   debug(on?: boolean): void;
   consent(state: ConsentState): void;
+  /** The canonical view (events carry both views in `context.consent`). */
   getConsent(): ConsentState;
   /** Full build only (d.full.js and npm); on d.js they do nothing. */
   injectTag(tag: { id: string; src: string; category?: string; timing?: 'immediate' | 'load' | 'idle'; attributes?: Record<string, string>; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
