@@ -13,7 +13,7 @@ export interface Item {
 export const item = (id: string, json: string): Item => ({ _id: id, _json: json, _size: byteLength(json) });
 
 /** Overhead of `{"batch":[` ... `],"sentAt":"2026-01-01T00:00:00.000Z"}`. */
-const ENVELOPE = 60;
+export const ENVELOPE = 60;
 
 /** Takes items from the front while they fit in `maxCount` events and `maxBytes` of body. */
 export function take(items: Item[], maxCount: number, maxBytes: number): Item[] {

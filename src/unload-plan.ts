@@ -1,0 +1,36 @@
+// The unload plan (README, "Delivery"): what leaves when the page is hidden or goes, and how.
+// Browsers give requests that outlive the page a 64 KB budget of body bytes in flight (Chromium and
+// WebKit count sendBeacon against the same budget). The plan fills what is left of it with keepalive
+// fetches, oldest events first, then offers the rest to sendBeacon in chunks of at most 64 KB.
+// An event that doesn't fit is skipped, not stopped at: smaller ones behind it still go.
+import { ENVELOPE, type Item } from './batch';
+
+/** The keepalive budget (Chromium, WebKit; Firefox keeps its own limits). */
+export const BUDGET = 65536;
+
+/** One request: its events and whether it is a keepalive fetch (else a beacon). */
+export interface Part {
+  _items: Item[];
+  _keepalive: boolean;
+}
+
+/**
+ * `room`: budget bytes not in flight; `keepalive`: fetch keepalive exists. Keepalive parts come
+ * first (the caller issues them, synchronously, before any beacon), then beacons.
+ */
+export function plan(items: Item[], room: number, keepalive: boolean): Part[] {
+  const parts: Part[] = [];
+  for (;;) {
+    const got: Item[] = [];
+    const rest: Item[] = [];
+    let bytes = ENVELOPE;
+    for (const it of items)
+      if (got.length < 500 && bytes + it._size + 1 <= (keepalive ? room : BUDGET)) (got[got.length] = it), (bytes += it._size + 1);
+      else rest[rest.length] = it;
+    if (got.length) (parts[parts.length] = { _items: got, _keepalive: keepalive }), (room -= bytes), (items = rest);
+    // Nothing more fits in keepalive's room: beacons for the rest. Nothing fits a beacon: done.
+    else if (keepalive) keepalive = false;
+    else break;
+  }
+  return parts;
+}
