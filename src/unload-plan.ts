@@ -3,7 +3,7 @@
 // WebKit count sendBeacon against the same budget). The plan fills what is left of it with keepalive
 // fetches, oldest events first, then offers the rest to sendBeacon in chunks of at most 64 KB.
 // An event that doesn't fit is skipped, not stopped at: smaller ones behind it still go.
-import { ENVELOPE, type Item } from './batch';
+import { ENVELOPE, take, type Item } from './batch';
 
 /** The keepalive budget (Chromium, WebKit; Firefox keeps its own limits). */
 export const BUDGET = 65536;
@@ -20,17 +20,13 @@ export interface Part {
  */
 export function plan(items: Item[], room: number, keepalive: boolean): Part[] {
   const parts: Part[] = [];
-  for (;;) {
-    const got: Item[] = [];
-    const rest: Item[] = [];
-    let bytes = ENVELOPE;
-    for (const it of items)
-      if (got.length < 500 && bytes + it._size + 1 <= (keepalive ? room : BUDGET)) (got[got.length] = it), (bytes += it._size + 1);
-      else rest[rest.length] = it;
-    if (got.length) (parts[parts.length] = { _items: got, _keepalive: keepalive }), (room -= bytes), (items = rest);
+  for (let got: Item[]; ; )
+    if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
+      parts[parts.length] = { _items: got, _keepalive: keepalive };
+      room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);
+      items = items.filter((i) => got.indexOf(i) < 0);
+    }
     // Nothing more fits in keepalive's room: beacons for the rest. Nothing fits a beacon: done.
     else if (keepalive) keepalive = false;
-    else break;
-  }
-  return parts;
+    else return parts;
 }
