@@ -21,7 +21,7 @@ export interface Delivery {
   _flush(): Promise<FlushResult>;
   _online(): void;
   /** Sends what the unload plan allows; `left`: pagehide (the page is going, not just hidden). */
-  _unload(left?: boolean): void;
+  _unload(left?: true): void;
   _resume(): void;
 }
 
@@ -45,17 +45,18 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
   let cap = batchSize;
   let waiters: Waiter[] = [];
-  /** Events a request that outlives the page carries (keepalive fetch, beacon): not sent again. */
+  /**
+   * Events a request that outlives the page carries (keepalive fetch, beacon), or that the browser
+   * refused a beacon for in this hide: not sent again until visible.
+   */
   const gone = new Set<string>();
   /** Events of requests awaiting their answer; the value is why the queue dropped one meanwhile. */
   const flying = new Map<string, string>();
-  /** Events the browser refused a beacon for in this hide: not offered again until visible. */
-  const refused = new Set<string>();
   /** Keepalive budget in use: by keepalive fetches until answered, by beacons until visible again. */
   let used = 0;
   let beaconed = 0;
   /** The page has gone (pagehide): events the page still makes leave by the unload plan at once. */
-  let left: boolean | undefined;
+  let left: true | undefined;
 
   const ids = (items: Item[]) => new Set(items.map((i) => i._id));
 
@@ -134,7 +135,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (busy || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
     if (now() < retryAt) return schedule(0);
-    const batch = take(box._items.filter((i) => !gone.has(i._id) && !flying.has(i._id)), cap, MAX_BODY);
+    const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
     const data = await io._gzip(body(batch));
@@ -178,35 +179,33 @@ export function createDelivery(url: string, batchSize: number, interval: number,
      * first, all started in this loop, then beacons; what the browser refuses, or what the gateway
      * asked us to hold (Retry-After), stays stored for later.
      */
-    _unload(final?: boolean) {
+    _unload(final?: true) {
       // Once gone, only a resume (bfcache restore) undoes it: Chromium may fire visibilitychange
       // after pagehide.
       left ||= final;
       clear(timer);
       timer = 0;
       if (now() >= hold)
-        for (const p of plan(box._items.filter((i) => !gone.has(i._id) && !refused.has(i._id)), BUDGET - used - beaconed, io._keepalive)) {
+        for (const p of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive)) {
           const data = body(p._items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
           if (p._keepalive) postBatch(p._items, data, size, true).catch(() => 0);
           else {
-            const ok = beacon(url, data);
-            if (ok) beaconed += size;
-            for (const i of p._items) (ok ? gone : refused).add(i._id);
+            if (beacon(url, data)) beaconed += size;
+            for (const i of p._items) gone.add(i._id);
           }
         }
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
       // at once (the gateway drops the copies that did arrive, by messageId). A page only hidden
       // keeps its heartbeat, so other tabs leave its queue alone.
-      box._write(left ? 0 : undefined);
+      box._write(left && 0);
     },
 
     /** Back from the back/forward cache, or visible again: normal work resumes. */
     _resume() {
       left = undefined;
       gone.clear();
-      refused.clear();
       beaconed = 0;
       box._write();
       if (box._items.length) kick();

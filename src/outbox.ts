@@ -49,8 +49,6 @@ export interface Outbox {
 export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserStore): Outbox {
   const key = PREFIX + tab;
   const { _get: get, _set: set } = store;
-  /** Orphans this tab took but could not store as its own (storage full): not taken twice. */
-  const took = new Set<string>();
   let bytes = 0;
   let dirty = 0;
   let lazy: any = 0;
@@ -90,12 +88,14 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       return (stored = ok);
     },
     _adopt() {
-      if (!persist()) return;
+      // Not while storage refuses this tab's queue: what it took could only live in memory, and
+      // the orphans would stay to be taken again.
+      if (!persist() || !stored) return;
       return store._lock('_df_adopt', () => {
         const got: Item[] = [];
         const keys: string[] = [];
         for (const k of store._keys()) {
-          if (k.indexOf(PREFIX) || k == key || took.has(k)) continue;
+          if (k.indexOf(PREFIX) || k == key) continue;
           let s: { h: number; e: any[] } | undefined;
           try {
             s = JSON.parse(get(k)!);
@@ -110,8 +110,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
         // The adopted events are stored under this tab's key before the orphans are deleted: if
         // storage refuses (full), the orphans stay, the only durable copy, and this tab sends from
         // memory what it took (the gateway drops the copies a later page view sends again).
-        const ok = box._write();
-        for (const k of keys) ok ? set(k, null) : took.add(k);
+        if (box._write()) for (const k of keys) set(k, null);
       });
     },
   };

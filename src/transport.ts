@@ -4,7 +4,7 @@
 // while the page unloads.
 
 /** [status, Retry-After]: status 0 means the request never got an answer. */
-export type Answer = [number, string | null];
+export type Answer = [number, (string | null)?];
 
 /** An answer that takes longer than this counts as a network error (and is retried). */
 export const TIMEOUT = 30000;
@@ -39,9 +39,10 @@ export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLi
   };
   // Timed out: aborted, so a late answer can't race the retry; the batch is retried (or, at
   // unload, sent by the unload plan).
-  const t = setTimeout(() => (c.abort(), end([0, null])), TIMEOUT);
+  const t = setTimeout(() => (c.abort(), end([0])), TIMEOUT);
   try {
-    fetch(url, { method: 'POST', body, keepalive, credentials: 'include', mode: 'cors', signal: c.signal }).then(
+    // mode is 'cors' by default.
+    fetch(url, { method: 'POST', body, keepalive, credentials: 'include', signal: c.signal }).then(
       (r) => {
         // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
         // until its body is consumed.
@@ -50,12 +51,12 @@ export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLi
       },
       // Refused or failed (network, or a keepalive budget spent by others: the browser doesn't say
       // which): a retry after backoff, never a second request at once.
-      () => end([0, null]),
+      () => end([0]),
     );
   } catch {
     // fetch itself is broken (replaced by the page): the beacon is the way out, and the
     // browser's word that it took the body is all the answer there will be.
-    end([beacon(url, body) ? 202 : 0, null]);
+    end([beacon(url, body) ? 202 : 0]);
   }
   return { then: (f: any) => (answer ? f(answer) : (done = f)) } as PromiseLike<Answer>;
 }

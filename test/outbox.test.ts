@@ -16,7 +16,7 @@ test('adoption: the orphan\'s events are stored under this tab\'s key, then the 
   assert.equal(JSON.parse(m.get(PREFIX + 'tab1')!).e.length, 5);
 });
 
-test('adoption with storage full: the orphan stays (the only durable copy), taken once, sent from memory', async () => {
+test('adoption with storage full: the orphan stays (the only durable copy), is not taken again while storage refuses, and is sent from memory', async () => {
   // Every write of this tab's queue is refused; deletes would succeed.
   const { m, store } = fakeStore((k, v) => k == PREFIX + 'tab1' && v != null);
   m.set(PREFIX + 'dead', orphan(5));

@@ -94,7 +94,7 @@ export const ev = (n: number, size = 200): Item => {
 
 export function outbox(maxBytes = 1e6, store = fakeStore().store) {
   const dropped: [Item, string][] = [];
-  let onDrop = (it: Item, why: string) => void dropped.push([it, why]);
+  let onDrop = (it: Item, why: string): void => void dropped.push([it, why]);
   const box = createOutbox('tab1', maxBytes, () => true, (it, why) => onDrop(it, why), store);
   return { box, dropped, setDrop: (f: (it: Item, why: string) => void) => (onDrop = f) };
 }
