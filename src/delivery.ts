@@ -139,7 +139,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (!batch.length) return;
     busy = true;
     const data = await io._gzip(body(batch));
-    const size = typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length;
+    const size = typeof data == 'string' ? byteLength(data) : (data as ArrayBuffer).byteLength;
     // Unless the page was hidden while this was compressed (the unload plan sent these already).
     // Keepalive while the budget allows and all is well: a retry goes without (a keepalive refused
     // for a budget others spent must not fail forever).
@@ -186,7 +186,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       clear(timer);
       timer = 0;
       if (now() >= hold)
-        for (const p of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive)) {
+        // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
+        for (const p of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
           const data = body(p._items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.

@@ -69,7 +69,7 @@ export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLi
 export async function gzip(text: string): Promise<BodyInit> {
   try {
     if (text.length > 1024)
-      return new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+      return await new Response(new Response(text).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   } catch {}
   return text;
 }

@@ -153,7 +153,7 @@ test('a keepalive request failing for a network reason is not repeated at once; 
   assert.equal(s.log[2].keepalive, true);
 });
 
-test('a timed-out request (answer 0) is retried, and its events are offered at unload', async () => {
+test('a timed-out request (answer 0) is retried, and at unload its events go by beacon', async () => {
   const s = setup();
   s.add(0, 10);
   await s.advance(0);
@@ -161,6 +161,7 @@ test('a timed-out request (answer 0) is retried, and its events are offered at u
   await s.settle();
   s.d._unload(true);
   const again = s.log.slice(1);
+  assert.deepEqual(again.map((r) => r.kind), ['beacon']);
   assert.deepEqual(ns(again.flatMap((r) => r.ids)), range(0, 10));
 });
 
