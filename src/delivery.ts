@@ -187,14 +187,14 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       timer = 0;
       if (now() >= hold)
         // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
-        for (const p of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
-          const data = body(p._items);
+        for (const [items, ka] of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
+          const data = body(items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
-          if (p._keepalive) postBatch(p._items, data, size, true).catch(() => 0);
+          if (ka) postBatch(items, data, size, true).catch(() => 0);
           else {
             if (beacon(url, data)) beaconed += size;
-            for (const i of p._items) gone.add(i._id);
+            for (const i of items) gone.add(i._id);
           }
         }
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them

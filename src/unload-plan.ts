@@ -8,11 +8,8 @@ import { ENVELOPE, take, type Item } from './batch';
 /** The keepalive budget (Chromium, WebKit; Firefox keeps its own limits). */
 export const BUDGET = 65536;
 
-/** One request: its events and whether it is a keepalive fetch (else a beacon). */
-export interface Part {
-  _items: Item[];
-  _keepalive: boolean;
-}
+/** One request: its events, and true for a keepalive fetch (false: a beacon). */
+export type Part = [Item[], boolean];
 
 /**
  * `room`: budget bytes not in flight; `keepalive`: fetch keepalive exists. Keepalive parts come
@@ -22,7 +19,7 @@ export function plan(items: Item[], room: number, keepalive: boolean): Part[] {
   const parts: Part[] = [];
   for (let got: Item[]; ; )
     if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
-      parts[parts.length] = { _items: got, _keepalive: keepalive };
+      parts[parts.length] = [got, keepalive];
       room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);
       items = items.filter((i) => got.indexOf(i) < 0);
     }
