@@ -384,7 +384,7 @@ test('adopting an orphaned queue with storage full keeps the orphan (the only du
   });
   await page.reload();
   await collectorLoaded(page);
-  noLoss(await prove(gw, 'sfull', 5, 10000, '9. orphaned queue adopted with storage full (orphan kept)'));
+  noLoss(await prove(gw, 'sfull', 5, 10000, '10. orphaned queue adopted with storage full (orphan kept)'));
   // The adopting tab could not store them: the orphan stays for a later page view.
   expect(await page.evaluate(() => localStorage.getItem('_df_q.orphan'))).not.toBeNull();
 });
@@ -405,7 +405,7 @@ test('the clock going back during a backoff does not stop sending', async ({ pag
   await collectorLoaded(page);
   await gw.faults({ status: 500, count: 1 });
   await page.evaluate(() => (window as any)._df.track('evt', { scenario: 'sclock', n: 0 }));
-  noLoss(await prove(gw, 'sclock', 1, 10000, '10. wall clock an hour back during a backoff'));
+  noLoss(await prove(gw, 'sclock', 1, 10000, '11. wall clock an hour back during a backoff'));
 });
 
 test('Retry-After holds through a hide, an `online` event and a navigation: events stay stored', async ({ page, gw, site, gateway }) => {
@@ -431,7 +431,7 @@ test('Retry-After holds through a hide, an `online` event and a navigation: even
   expect(times.length).toBe(1);
   // The next page view of the site sends the stored event.
   await page.goBack();
-  noLoss(await prove(gw, 'sra', 1, 10000, '11. `Retry-After: 60` through hide, `online`, navigation'));
+  noLoss(await prove(gw, 'sra', 1, 10000, '12. `Retry-After: 60` through hide, `online`, navigation'));
 });
 
 test('a request that never gets an answer is aborted after 30 s and sent again', async ({ page, gw, site, gateway }) => {
@@ -451,7 +451,7 @@ test('a request that never gets an answer is aborted after 30 s and sent again',
   // (without the abort, the gateway finishes its answer at 45 s).
   await expect.poll(() => times[0].aborted, { timeout: 10000 }).toBe(true);
   expect(times[1].at - times[0].at).toBeGreaterThanOrEqual(30000);
-  noLoss(await prove(gw, 'shang', 1, 10000, '12. no answer for 45 s: aborted at 30 s, sent again'));
+  noLoss(await prove(gw, 'shang', 1, 10000, '13. no answer for 45 s: aborted at 30 s, sent again'));
 });
 
 test('a keepalive fetch failing for a network reason is not sent again at once', async ({ page, gw, site, gateway }) => {
@@ -473,7 +473,7 @@ test('a keepalive fetch failing for a network reason is not sent again at once',
   await page.goto(url);
   await collectorLoaded(page);
   await page.evaluate(() => (window as any)._df.track('evt', { scenario: 'snet', n: 0 }));
-  noLoss(await prove(gw, 'snet', 1, 10000, '13. keepalive fetch failing (network): retried after backoff'));
+  noLoss(await prove(gw, 'snet', 1, 10000, '14. keepalive fetch failing (network): retried after backoff'));
   const marker = times.find((t) => t.path.includes('marker'))!;
   const batches = times.filter((t) => t.path.startsWith('/v1/batch'));
   expect(batches.length).toBe(1);

@@ -248,3 +248,94 @@ test('history is patched once with two collectors (stub + a second d.js on anoth
   expect(await page.evaluate(() => { const w = window as any; const p = history.pushState; w.navEvents = 0; history.pushState({}, '', '/spa-two/third'); return { same: p === history.pushState, events: w.navEvents }; })).toEqual({ same: true, events: 1 });
   expect(errors).toEqual([]);
 });
+
+// What the gateway stored, in its order: [type:name, url, referrer, title].
+const stored = async (gw: any) =>
+  (await gw.events()).map((e: any) => [e.type == 'track' ? 'track:' + e.event : e.type, e.context.page.url, e.context.page.referrer, e.context.page.title]);
+
+/** Timestamps as stored never go back. */
+const inTimeOrder = async (gw: any) => {
+  const t = (await gw.events()).map((e: any) => Date.parse(e.timestamp));
+  expect(t).toEqual([...t].sort((a, b) => a - b));
+};
+
+test('a call right after pushState in the same task comes after the page event of the navigation, as stored by the gateway', async ({ page, gw, site, errors }) => {
+  const url = await plain(gw, site, '/spa-order');
+  const o = site.url;
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.waitFor(1);
+  await page.evaluate(() => { history.pushState({}, '', '/spa-order/b'); (window as any)._df.track('viewed_b'); });
+  await gw.waitFor(3);
+  await page.evaluate(() => (window as any)._df.flush());
+  expect(await stored(gw)).toEqual([
+    ['page', url, '', 'Test page'],
+    ['page', o + '/spa-order/b', url, 'Test page'],
+    ['track:viewed_b', o + '/spa-order/b', url, 'Test page'],
+  ]);
+  await inTimeOrder(gw);
+  // Nothing else follows: the deferred event found nothing left to send.
+  expect(await pagesAfter(page, gw, 2)).toHaveLength(2);
+  expect(errors).toEqual([]);
+});
+
+test('same-task order with redirects: push + replace then a call is one page event first; a call between push and a path-changing replace sits between two page events', async ({ page, gw, site, errors }) => {
+  const url = await plain(gw, site, '/spa-redir');
+  const o = site.url;
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.waitFor(1);
+  await page.evaluate(() => {
+    const df = (window as any)._df;
+    history.pushState({}, '', '/spa-redir/old');
+    history.replaceState({}, '', '/spa-redir/new');
+    df.track('after_redirect');
+  });
+  await gw.waitFor(3);
+  await page.evaluate(() => {
+    const df = (window as any)._df;
+    history.pushState({}, '', '/spa-redir/c');
+    df.track('on_c');
+    history.replaceState({}, '', '/spa-redir/d');
+    df.identify('u-d');
+    // A query-only replace is not a page view: no event, and the track after it is on the new URL.
+    history.replaceState({}, '', '/spa-redir/d?f=1');
+    df.track('on_d');
+  });
+  await gw.waitFor(8);
+  await page.evaluate(() => (window as any)._df.flush());
+  expect(await stored(gw)).toEqual([
+    ['page', url, '', 'Test page'],
+    ['page', o + '/spa-redir/new', url, 'Test page'],
+    ['track:after_redirect', o + '/spa-redir/new', url, 'Test page'],
+    ['page', o + '/spa-redir/c', o + '/spa-redir/new', 'Test page'],
+    ['track:on_c', o + '/spa-redir/c', o + '/spa-redir/new', 'Test page'],
+    ['page', o + '/spa-redir/d', o + '/spa-redir/c', 'Test page'],
+    ['identify', o + '/spa-redir/d', o + '/spa-redir/c', 'Test page'],
+    ['track:on_d', o + '/spa-redir/d?f=1', o + '/spa-redir/c', 'Test page'],
+  ]);
+  await inTimeOrder(gw);
+  expect(await pagesAfter(page, gw, 4)).toHaveLength(4);
+  expect(errors).toEqual([]);
+});
+
+test('the title of an SPA page event: deferred, the title the app set in the same task; made early by a call, the title at that call', async ({ page, gw, site }) => {
+  const url = await plain(gw, site, '/spa-title');
+  const o = site.url;
+  await page.goto(url);
+  await collectorLoaded(page);
+  await gw.waitFor(1);
+  // No call after the navigation: the page event waits a tick and carries the new title.
+  await page.evaluate(() => { history.pushState({}, '', '/spa-title/a'); document.title = 'A'; });
+  await gw.waitFor(2);
+  // A call in the same task, before the app sets its title: the page event is made at the call.
+  await page.evaluate(() => { history.pushState({}, '', '/spa-title/b'); (window as any)._df.track('early'); document.title = 'B'; });
+  await gw.waitFor(4);
+  await page.evaluate(() => (window as any)._df.flush());
+  expect(await stored(gw)).toEqual([
+    ['page', url, '', 'Test page'],
+    ['page', o + '/spa-title/a', url, 'A'],
+    ['page', o + '/spa-title/b', o + '/spa-title/a', 'A'],
+    ['track:early', o + '/spa-title/b', o + '/spa-title/a', 'A'],
+  ]);
+});

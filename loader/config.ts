@@ -1,19 +1,27 @@
-// Finds d.js's configuration on its own script tag: data-pipeline-key, data-global, data-endpoint
-// (default: the origin of the script's src). document.currentScript is null in some tag managers
-// and in scripts run later, so a script tag with data-pipeline-key is the fallback.
+// Finds d.js's configuration on its own script tag, from its data- attributes (camelCased, as
+// `dataset` gives them): data-pipeline-key, data-global, data-endpoint (default: the origin of the
+// script's src), and the options that must hold from the first byte, before any init() could run:
+// data-require-consent (a category; empty means analytics), data-cmp, and in the full build
+// data-vendor-ids and data-linked-domains (comma lists). Other data- attributes are not options
+// any code reads. document.currentScript is null in some tag managers and in scripts run later, so
+// a script tag with data-pipeline-key is the fallback.
 import type { Options } from '../src/types';
 
 export function scriptConfig(d: Document): Options | undefined {
   const s = (d.currentScript as HTMLScriptElement | null) || d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
   if (!s) return;
-  const a = (n: string) => s.getAttribute('data-' + n) || undefined;
-  let endpoint = a('endpoint');
-  if (!endpoint) {
+  // The nonce is for the tags the full build injects; the core build has no use for it.
+  const o = { ...s.dataset, nonce: __FULL__ ? s.nonce : '' } as any;
+  if (!o.endpoint)
     try {
       // script.src is already absolute.
-      endpoint = new URL(s.src).origin;
+      o.endpoint = new URL(s.src).origin;
     } catch {}
+  if (o.requireConsent === '') o.requireConsent = true;
+  if (__FULL__) {
+    const list = (v?: string) => v && v.split(',').map((x) => x.trim()).filter(Boolean);
+    o.vendorIds = list(o.vendorIds) || undefined;
+    o.crossDomain = (o.linkedDomains = list(o.linkedDomains)) ? { linkedDomains: o.linkedDomains } : undefined;
   }
-  // The nonce is for the tags the full build injects; the core build has no use for it.
-  return { pipelineKey: a('pipeline-key'), endpoint, global: a('global'), nonce: __FULL__ ? s.nonce : '' } as Options;
+  return o as Options;
 }

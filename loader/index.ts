@@ -1,7 +1,7 @@
 // The entry of dist/d.js, the CDN collector: read the script tag's configuration, then install the
 // collector and replay the stub's queue. Nothing here may throw into the page.
 import { scriptConfig } from './config';
-import { install } from './replay';
+import { install } from '../src/install';
 
 try {
   const cfg = scriptConfig(document);

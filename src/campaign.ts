@@ -2,7 +2,7 @@
 // utm_source/medium/campaign/term/content → context.campaign {source, medium, name, term, content};
 // click ids (gclid, fbclid, ttclid, msclkid, li_fat_id, ScCid, epik) → context.clickIds.
 // Both are kept for the session: until 30 minutes pass without an event, or a new landing URL
-// brings its own (which then replaces them).
+// brings utm or click ids (which then replace both: one landing's attribution, never a mix).
 import type { EventContext } from './types';
 
 export const SESSION_MS = 30 * 60 * 1000;
@@ -37,12 +37,12 @@ export function fromUrl(url: string): Omit<Session, 't'> {
   return out;
 }
 
-/** The session after a landing on `url` at `now`, given the stored one. */
+/**
+ * The session after a landing on `url` at `now`, given the stored one. A landing that brings utm
+ * or click ids starts the attribution afresh: it replaces both, so no event carries the campaign
+ * of one landing with the click ids of another.
+ */
 export function landing(saved: Session | undefined, url: string, now: number): Session {
-  const s: Session = saved && now - saved.t < SESSION_MS ? { ...saved } : { t: now };
   const f = fromUrl(url);
-  if (f.campaign) s.campaign = f.campaign;
-  if (f.clickIds) s.clickIds = f.clickIds;
-  s.t = now;
-  return s;
+  return { ...(f.campaign || f.clickIds ? f : saved && now - saved.t < SESSION_MS && saved), t: now };
 }

@@ -9,7 +9,8 @@ import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
-import { CATEGORIES, state, watchCmp } from './consent';
+import { CATEGORIES, state } from './consent';
+import { watchCmp } from './cmp/watch';
 import { watchNavigation } from './spa';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { createTags } from './tags';
@@ -17,6 +18,9 @@ import { lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
+import { createVendorIds } from './vendor-ids'; // [idfeat]
+import { createLinker } from './link-decoration'; // [idfeat]
+import { withoutToken } from './link-token'; // [idfeat]
 
 /** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
 export const MAX_EVENT_BYTES = 65536;
@@ -73,9 +77,13 @@ export function createCollector(o: Options): Collector {
     session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
     saveSession();
   };
+  // [idfeat] Vendor IDs (with the consent that allows storage) and link decoration (analytics), full build.
+  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? cs : {}), () => landingUrl, o.cookieDomain);
+  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => cs, id);
 
   /** false only when the event itself was refused (over 64 KB); held or consent-dropped is true. */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean): boolean {
+    if (linker) url = withoutToken(url); // [idfeat] a queued call's URL may still carry _dfl
     const e = buildEvent(type, fields, id._u, browserContext(url, referrer), time);
     if (allowed()) return send(e, now);
     if (answered) return warn(type + ' dropped: no ' + gate + ' consent'), true;
@@ -87,6 +95,8 @@ export function createCollector(o: Options): Collector {
   function send(e: DataflyEvent, now?: boolean): boolean {
     const c = e.context;
     c.consent = { ...cs };
+    if (vendor) c.vendorIds = vendor(); // [idfeat]
+    if (linker) linker(e); // [idfeat] adopts a link token's anonymousId once analytics is granted
     // A session stays alive while events flow (its stamp is written at most once a minute); 30
     // minutes without an event end it, also within one long page view.
     const t = Date.now();
@@ -117,6 +127,7 @@ export function createCollector(o: Options): Collector {
     }
     next.essential = true;
     cs = next;
+    if (vendor) vendor(); // [idfeat] a withdrawal deletes ours at once
     if (allowed() && !id._persist) {
       // Granted: storage starts, a returning visitor gets their stored id back, and what was held
       // is sent with its own time (and the consent that now covers it).
@@ -216,9 +227,11 @@ export function createCollector(o: Options): Collector {
   ((window as any).requestIdleCallback || setTimeout)(adopt);
   setInterval(adopt, 2e4);
 
+  let settle: (() => void) | undefined;
   const self: Collector = {
     _methods: Object.keys(api),
     _call(method, args, time, url) {
+      settle?.();
       const f = api[method];
       // Method names come from the stub's Proxy: strings or symbols, both safe for String().
       // (injectTag and removeTag land here on the core build: README, "Builds".)
@@ -232,15 +245,15 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (s) => setConsent(s, true)) : warn('cmp needs d.full.js');
+      if (o.cmp) __FULL__ ? watchCmp(o.cmp, (r) => setConsent({ ...r.categories, ...r.canonical }, true), o) : warn('cmp needs d.full.js');
       if (o.autoPage !== false) self._call('page', [], time, url);
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.
       out._kick(true);
       if (o.spa !== false)
-        watchNavigation(!!o.hashChange, (prev) => {
+        settle = watchNavigation(!!o.hashChange, (prev, time) => {
           referrer = prev;
-          self._call('page', [], Date.now(), location.href);
+          self._call('page', [], time, location.href);
         });
     },
   };

@@ -28,6 +28,8 @@ export interface Identity {
   /** Makes `userId` the user; returns the previous id (userId, else anonymousId). */
   _alias(userId: string): string;
   _reset(): void;
+  /** Full build (link decoration): takes a linked site's anonymousId, unless one was read from this site's storage. */
+  _adopt?(anonymousId: string): void;
 }
 
 export function createIdentity(persist: boolean, cookieDomain?: string): Identity {
@@ -37,6 +39,8 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     lsSet(KEY, JSON.stringify(me._u));
     cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
   };
+  // Whether the anonymousId came from storage (a returning visitor keeps theirs over a linked one).
+  let stored = false;
   const me: Identity = {
     _u: fresh(),
     _persist: false,
@@ -46,7 +50,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       const saved = readJSON<User>(KEY) || ({} as User);
       const a = [cookieGet(COOKIE), saved.anonymousId].find((x) => x && UUID.test(x));
       const u: any = me._u;
-      if (a) u.anonymousId = a;
+      if (a) (u.anonymousId = a), (stored = true);
       for (const [k, t] of PAIRS) if (!u[k] && typeof (saved as any)[k] == 'string') (u[k] = (saved as any)[k]), (u[t] = (saved as any)[t] || {});
       save();
     },
@@ -70,6 +74,10 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       save();
     },
   };
+  if (__FULL__)
+    me._adopt = (a) => {
+      if (!stored) (me._u.anonymousId = a), save();
+    };
   if (persist) me._enable();
   return me;
 }

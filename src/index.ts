@@ -2,11 +2,10 @@
 // Calls made before init() are queued with their time and URL, as the stub does, and replayed by
 // the same loader code. On a page that also has the stub or d.js, one collector serves both.
 import type { Datafly, Options } from './types';
-import { install } from '../loader/replay';
+import { install, isCollector } from './install';
+import { METHODS, type Call } from './methods';
 
 export type * from './types';
-
-type Call = [string, ArrayLike<unknown>, number, string];
 
 const queue: Call[] = [];
 let real: any;
@@ -24,24 +23,33 @@ function forward(m: string) {
 
 const datafly = { init } as Datafly & { init(o: Options): Datafly };
 // Every method the loaded collector has (e2e/collector.spec.ts checks the two lists agree).
-for (const m of 'page track identify group alias reset ready flush getAnonymousId user debug consent getConsent injectTag removeTag'.split(' '))
-  (datafly as any)[m] = forward(m);
+for (const m of METHODS) if (m != 'init') (datafly as any)[m] = forward(m);
 
 function init(o: Options): Datafly {
   try {
     if (!real && hasWindow) {
-      const name = (o && o.global) || '_df';
       const w = window as any;
-      const stub = w[name];
-      // Merge our own early calls with the stub's (if any), in call order.
-      if (queue.length && !(stub && typeof stub.version == 'string')) {
-        const q: Call[] = (stub && Array.isArray(stub.q) ? stub.q : []).concat(queue);
-        q.sort((a, b) => a[2] - b[2]);
-        w[name] = { q };
+      const name = (o && o.global) || '_df';
+      const current = w[name];
+      if (!isCollector(current)) {
+        // Our early calls join the stub's queue in call order (the stub itself stays, so code that
+        // kept a reference to it reaches the collector too); without a stub they are the queue.
+        const q = current && (current.q || current);
+        if (Array.isArray(q))
+          for (const c of queue) {
+            let i = q.length;
+            // Before the stub's later calls (an entry that is not a call stays where it is).
+            while (i && (q[i - 1] || 0)[2] > c[2]) i--;
+            q.splice(i, 0, c);
+          }
+        else w[name] = queue.slice();
       }
       real = install(w, o || ({} as Options));
-      // A collector was already loaded (stub + d.js first): hand it our early calls, in order.
-      if (queue.length && stub === real) for (const [m, a] of queue) real[m].apply(real, a);
+      // A collector was already installed (d.js first): our options and early calls go to it, in order.
+      if (real === current) {
+        real.init(o);
+        for (const [m, a] of queue) real[m].apply(real, a);
+      }
       queue.length = 0;
     }
   } catch {}

@@ -4,7 +4,8 @@
 // - traits and properties: a plain object (or nothing); anything else is rejected. The object is
 //   copied, never mutated: circular references are cut, Date becomes an ISO string, BigInt a string,
 //   NaN and ±Infinity null, functions, symbols, undefined and DOM nodes are dropped, objects nested
-//   deeper than MAX_DEPTH are dropped, and a throwing getter or toJSON drops that key.
+//   deeper than MAX_DEPTH are dropped, and a throwing getter or toJSON drops that key. An own
+//   "__proto__" key is kept as an ordinary key (never a prototype of the copy).
 import type { Dict } from './types';
 
 export const MAX_ID_LENGTH = 1024;
@@ -42,26 +43,16 @@ function clean(v: any, depth: number, seen: object[]): unknown {
   if (t == 'bigint') return '' + v;
   if (t != 'object') return DROP; // undefined, function, symbol
   if (v instanceof Date) return isFinite(+v) ? v.toISOString() : null;
-  // DOM nodes and windows: huge, circular and meaningless to a vendor.
-  if (typeof v.nodeType == 'number' && typeof v.nodeName == 'string') return DROP;
-  if (v.window === v) return DROP;
-  if (depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
+  // DOM nodes and windows (huge, circular and meaningless to a vendor), too deep, or a cycle.
+  if ((typeof v.nodeType == 'number' && typeof v.nodeName == 'string') || v.window === v || depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
   if (typeof v.toJSON == 'function') return clean(v.toJSON(), depth, seen);
   seen[seen.length] = v;
-  let out: any;
-  if (Array.isArray(v)) {
-    out = [];
-    for (let i = 0; i < v.length; i++) {
-      const c = tryClean(v, i, depth, seen);
-      out[i] = c === DROP ? null : c; // as JSON.stringify does in arrays
-    }
-  } else {
-    out = {};
-    for (const k of Object.keys(v)) {
-      const c = tryClean(v, k, depth, seen);
-      if (c !== DROP) out[k] = c;
-    }
-  }
+  const out = Array.isArray(v)
+    ? // Every index (holes too), each read under its own try; dropped values become null, as in JSON.
+      Array.from({ length: v.length }, (_, i, c = tryClean(v, i, depth, seen)) => (c === DROP ? null : c))
+    : // From [key, value] pairs: fromEntries defines each key as an own data property, so a page's
+      // own "__proto__" key (JSON.parse makes one) stays a key and sets no prototype.
+      Object.fromEntries(Object.keys(v).map((k) => [k, tryClean(v, k, depth, seen)]).filter((e) => e[1] !== DROP));
   seen.pop();
   return out;
 }

@@ -24,38 +24,40 @@ function wrap(h: History, name: 'pushState' | 'replaceState'): void {
 }
 
 /**
- * Calls `page(previousUrl)` once per URL change that counts. `hash`: hash changes count too.
- * Changes in one task (a push then a redirecting replace) make one page event, for the final URL.
+ * Calls `page(previousUrl, time)` once per URL change that counts (`time`: when the URL changed).
+ * `hash`: hash changes count too. Changes in one task (a push then a redirecting replace) make one
+ * page event, for the final URL, a tick later (the router's redirects settle, its title is set).
+ * Returns `settle`: the collector calls it before every call, so a pending page event is made at
+ * once, before the call that follows the navigation (README, "Single-page apps").
  */
-export function watchNavigation(hash: boolean, page: (prev: string) => void): void {
+export function watchNavigation(hash: boolean, page: (prev: string, time: number) => void): () => void {
   wrap(history, 'pushState');
   wrap(history, 'replaceState');
   const key = (withSearch: boolean) => location.pathname + (withSearch ? location.search : '') + (hash ? location.hash : '');
-  let last = location.href;
-  let lastPath = key(false);
-  let lastFull = key(true);
-  let timer: any;
+  let last: string, lastPath: string, lastFull: string;
+  /** The app is at this URL now: later comparisons and referrers start here. */
+  const here = () => ((last = location.href), (lastPath = key(false)), (lastFull = key(true)));
+  here();
+  // When the pending page view's URL changed; 0: none pending.
+  let time = 0;
+  // Every counted change queues a `fire`; the first to run (or `settle`) makes the page event, for
+  // the URL the app is at by then, and the others find nothing pending.
+  const fire = () => {
+    const t = time;
+    const prev = last;
+    time = 0;
+    if (t && key(true) != lastFull) here(), page(prev, t);
+  };
   const check = (e: Event) => {
     // replaceState counts only when the path (not just the query) changed.
-    const full = (e as CustomEvent).detail == 'replaceState' ? key(false) != lastPath : key(true) != lastFull;
-    if (!full) {
-      // Not a page view, but the app is at this URL now: later comparisons and referrers start here.
-      if (!timer) (last = location.href), (lastPath = key(false)), (lastFull = key(true));
-      return;
-    }
-    clearTimeout(timer);
-    // Deferred a tick so that the router's redirects settle and its new title is set.
-    timer = setTimeout(() => {
-      timer = 0;
-      if (key(true) == lastFull) return;
-      const prev = last;
-      last = location.href;
-      lastPath = key(false);
-      lastFull = key(true);
-      page(prev);
-    }, 0);
+    if ((e as CustomEvent).detail == 'replaceState' ? key(false) != lastPath : key(true) != lastFull) {
+      time = Date.now();
+      // Deferred a tick so that the router's redirects settle and its new title is set.
+      setTimeout(fire, 0);
+    } else if (!time) here(); // not a page view, but the app is at this URL now
   };
   listen(window, EVENT, check);
   listen(window, 'popstate', check);
   if (hash) listen(window, 'hashchange', check);
+  return fire;
 }

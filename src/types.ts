@@ -26,14 +26,24 @@ export interface Options {
   spa?: boolean;
   /** Also send page events on `hashchange`. Default false. */
   hashChange?: boolean;
-  /** Read consent from a CMP: 'onetrust' | 'cookiebot' | 'tcf' | 'auto'. Default: off. */
-  cmp?: 'onetrust' | 'cookiebot' | 'tcf' | 'auto';
+  /** Read consent from a CMP (full build): 'onetrust' | 'cookiebot' | 'tcf' | 'didomi' | 'osano' | 'custom' | 'auto'. Default: off. */
+  cmp?: 'onetrust' | 'cookiebot' | 'tcf' | 'didomi' | 'osano' | 'custom' | 'auto';
+  /**
+   * Where another CMP keeps its choice, for `cmp: 'custom'` (and 'auto'): a cookie or localStorage
+   * key, its format, and a map from the CMP's codes to categories (`{C2: 'analytics'}`; a code may
+   * name several, space-separated). Its map also maps a site's own Didomi purpose ids.
+   */
+  consentSource?: { cookie?: string; localStorage?: string; format: 'json' | 'comma' | 'urlencoded' | 'semicolon'; map: Record<string, string> };
   /** Hold every event (in memory, nothing stored) until this category is granted. Default off. */
   requireConsent?: boolean | ConsentCategory;
   /** CSP nonce passed on to scripts the collector injects (read from d.js's own tag by default). */
   nonce?: string;
   /** Cookie domain for the anonymous id cookie (e.g. `example.com` to share it with subdomains). */
   cookieDomain?: string;
+  /** Vendor ids kept first-party (full build), e.g. `['ga', 'meta']`; also `data-vendor-ids="ga,meta"`. Default off. */
+  vendorIds?: string[];
+  /** One visitor across these domains by link decoration (full build); also `data-linked-domains="a.com,b.org"`. The Identity Hub (`hubUrl`) is not supported. */
+  crossDomain?: { linkedDomains: string[]; hubUrl?: string };
 }
 
 export interface EventContext {
@@ -46,6 +56,10 @@ export interface EventContext {
   campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   clickIds?: Record<string, string>;
   consent?: ConsentState;
+  /** Vendor first-party ids, keyed by cookie name (`vendorIds` option). */
+  vendorIds?: Record<string, string>;
+  /** On the first event after arriving by a decorated link: the anonymousId the link carried. */
+  linkedAnonymousId?: string;
 }
 
 export interface DataflyEvent {

@@ -73,3 +73,27 @@ test('byteLength matches UTF-8', () => {
   for (const s of ['', 'abc', 'é', '€uro', '😀 grin', 'mixed ü € 😀 z', JSON.stringify({ a: 'ß' })])
     assert.equal(byteLength(s), Buffer.byteLength(s), s);
 });
+
+test('own __proto__ keys are kept as ordinary data keys, at any depth; no prototype is set or polluted', () => {
+  const input = JSON.parse('{"__proto__": {"a": 1}, "b": 2, "n": {"__proto__": "s", "list": [{"__proto__": null}]}}');
+  const c: any = cleanDict(input)!;
+  // The same JSON, key for key (JSON.parse makes __proto__ an own key, as the page had it).
+  assert.equal(JSON.stringify(c), '{"__proto__":{"a":1},"b":2,"n":{"__proto__":"s","list":[{"__proto__":null}]}}');
+  assert.deepEqual(Object.keys(c), ['__proto__', 'b', 'n']);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(c, '__proto__'), { value: { a: 1 }, writable: true, enumerable: true, configurable: true });
+  // Copies are ordinary objects: the prototype is Object.prototype, not the page's value.
+  for (const o of [c, c.n, c.n.list[0]]) assert.equal(Object.getPrototypeOf(o), Object.prototype);
+  assert.equal(c.a, undefined);
+  assert.equal(({} as any).a, undefined);
+  assert.equal((Object.prototype as any).a, undefined);
+  // Object.create(null) input with the key too.
+  const bare = Object.create(null);
+  bare['__proto__'] = { x: 1 };
+  assert.equal(JSON.stringify(cleanDict(bare)), '{"__proto__":{"x":1}}');
+  // An inherited __proto__ (every object has one) is not an own key: nothing added.
+  assert.deepEqual(Object.keys(cleanDict({ k: 1 })!), ['k']);
+  // The kept key survives a later merge by object spread (identity merges traits so).
+  const merged: any = { ...{ old: 1 }, ...c };
+  assert.equal(JSON.stringify(merged), '{"old":1,"__proto__":{"a":1},"b":2,"n":{"__proto__":"s","list":[{"__proto__":null}]}}');
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+});

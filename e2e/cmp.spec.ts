@@ -1,0 +1,222 @@
+// The CMP watchers (src/cmp/watch.ts) in Chromium, through the pasted stub and the full build, each
+// against a faithful fake of that CMP's documented API (e2e/support/cmp-banners.ts): a CMP that
+// arrives after `load` or a collector started after `load` (issue 9, item 5), a TCF CMP in the
+// parent frame, `cmp: 'auto'` adding no global (item 6), Didomi, Osano and the config-driven reader.
+import type { Page } from '@playwright/test';
+import { test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
+import { buildStub } from '../snippet/build.mjs';
+import { tcfScript, tcfHead, tcfBanner, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
+
+const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type));
+const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
+const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
+
+async function stillAt(page: Page, gw: any, n: number, ms = 1500) {
+  await page.waitForTimeout(ms);
+  expect((await gw.events()).length).toBe(n);
+}
+
+const consentOf = (page: Page) => page.evaluate(() => (window as any)._df.getConsent());
+
+test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => {
+  test('the CMP arrives 1.5 s after window.load: it is found and its answer read', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/tcf-late', await stubPage(gw, { full: true,
+      head: tcfScript(),
+      body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>${tcfBanner()}
+<script>addEventListener('load', function () { setTimeout(__installTcf, 1500); });</script>`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => typeof (window as any).__tcfapi == 'function');
+    await stillAt(page, gw, 0, 800);
+    await page.click('#tcf-measure'); // purposes 1 + 8: analytics
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(evs[1].context.consent).toMatchObject({ ...NONE, functional: true, analytics: true, tcString: 'CP-fake-18' });
+    expect(errors).toEqual([]);
+  });
+
+  test('a collector started after load (a tag manager) and a CMP arriving after it: read', async ({ page, gw, site, errors }) => {
+    const stub = await buildStub({ src: gw.url + '/d.full.js', key: KEY });
+    const url = site.set('/cmp/tcf-tagmanager', `<!doctype html><html><head><meta charset="utf-8"><title>TM</title>${tcfScript({ stored: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })}</head><body>
+<script>
+var STUB = ${JSON.stringify(stub)};
+addEventListener('load', function () {
+  setTimeout(function () {
+    var s = document.createElement('script');
+    s.text = STUB;
+    document.head.appendChild(s);
+    _df.init({ cmp: 'tcf', requireConsent: true });
+    setTimeout(__installTcf, 1200);
+  }, 300);
+});
+</script></body></html>`);
+    await page.goto(url);
+    await collectorLoaded(page);
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(await consentOf(page)).toMatchObject({ ...ALL, tcString: 'CP-fake-12345678910' });
+    expect(errors).toEqual([]);
+  });
+
+  test('legitimate interest for measurement counts; purpose 1 still needs consent', async ({ page, gw, site }) => {
+    const url = site.set('/cmp/tcf-li', await stubPage(gw, { full: true, head: tcfHead(), body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'analytics' })</script>${tcfBanner()}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.click('#tcf-li'); // consent: 1; legitimate interest: 2, 7, 8, 9, 10, 11
+    await gw.waitFor(2);
+    expect(await consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
+  });
+});
+
+test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postMessage', () => {
+  test('a collector in a cross-origin iframe reads the parent page CMP and follows its changes', async ({ page, gw, site, errors }) => {
+    const child = site.set('/cmp/tcf-child', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'tcf', requireConsent: true }); _df.track('in_frame')</script>` }));
+    // The child on 127.0.0.1, the parent on localhost: two origins.
+    const childUrl = child.replace('//localhost:', '//127.0.0.1:');
+    const parent = site.set('/cmp/tcf-parent', `<!doctype html><html><head><meta charset="utf-8"><title>Parent</title>${tcfHead({ locator: true })}</head>
+<body>${tcfBanner()}<iframe id="child" src="${childUrl}"></iframe></body></html>`);
+    await page.goto(parent);
+    const frame = page.frameLocator('#child');
+    await expect.poll(() => page.frames().length).toBeGreaterThanOrEqual(3); // parent, locator, child
+    const childFrame = page.frames().find((f) => f.url().startsWith(childUrl))!;
+    await childFrame.waitForFunction(() => typeof (window as any)._df?.version == 'string');
+    await expect.poll(() => page.evaluate(() => (window as any).__tcfapiCalls || 0)).toBeGreaterThan(0);
+    await stillAt(page, gw, 0, 800); // the banner is up: cmpuishown is not an answer
+    await page.click('#tcf-accept');
+    const evs = await gw.waitFor(3);
+    expect(names(evs).sort()).toEqual(['consent_update', 'in_frame', 'page']);
+    for (const e of evs) expect(e.context.consent).toMatchObject({ ...ALL, tcString: 'CP-fake-12345678910' });
+    // A later change on the parent's banner reaches the frame too. (Whether a withdrawal's own
+    // consent_update is sent under requireConsent is the consent gate's business, issue 9 item 2.)
+    await page.click('#tcf-reject');
+    await expect.poll(() => childFrame.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, tcString: 'CP-fake-' });
+    void frame;
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
+  test('no OneTrust on the page: no OptanonWrapper, no global but the one', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/auto-none', await stubPage(gw, { full: true,
+      body: `<script>window.__keys = Object.keys(window); _df.init({ cmp: 'auto' })</script>`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => 'OptanonWrapper' in window)).toBe(false);
+    const added = await page.evaluate(() => Object.keys(window).filter((k) => k != '__keys' && (window as any).__keys.indexOf(k) < 0));
+    expect(added).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('OneTrust arriving after load is wrapped then, and its answer read', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/auto-ot-late', await stubPage(gw, { full: true,
+      body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${oneTrustBanner()}${oneTrustSdk(800)}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    expect(await page.evaluate(() => typeof (window as any).OptanonWrapper)).toBe('undefined');
+    await page.waitForFunction(() => (window as any).oneTrustArrived);
+    await expect.poll(() => page.evaluate(() => typeof (window as any).OptanonWrapper)).toBe('function');
+    await stillAt(page, gw, 0, 500);
+    await page.click('#onetrust-accept-btn-handler');
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(evs[1].context.consent).toMatchObject({ ...ALL, C0001: true, C0002: true, C0003: true, C0004: true });
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('Didomi', () => {
+  test('SDK ready after load: held until the notice is answered (a custom purpose in the map); Disagree withdraws', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/didomi', await stubPage(gw, { full: true,
+      body: `<script>_df.init({ cmp: 'didomi', requireConsent: true, consentSource: { format: 'json', map: { 'analytics-XYZ123': 'analytics' } } })</script>${didomiPage({ afterLoadMs: 600 })}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).didomiLoaded);
+    await stillAt(page, gw, 0, 800);
+    expect(await page.evaluate(() => 'didomiOnReady' in window && !('Optanon' in window))).toBe(true);
+    await page.click('#didomi-measure'); // cookies + measure_content_performance + analytics-XYZ123
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(await consentOf(page)).toEqual({ ...NONE, functional: true, analytics: true });
+    await page.click('#didomi-notice-disagree-button');
+    await expect.poll(() => consentOf(page)).toEqual(NONE);
+    expect(errors).toEqual([]);
+  });
+
+  test('a returning visitor: the didomi_token cookie is read at start, before the SDK', async ({ page, context, gw, site }) => {
+    await context.addCookies([{ name: 'didomi_token', value: didomiToken(DIDOMI_PURPOSES, []), url: site.url }]);
+    const url = site.set('/cmp/didomi-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'didomi', requireConsent: true })</script>` }));
+    await page.goto(url);
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(await consentOf(page)).toEqual(ALL);
+  });
+});
+
+test.describe("cmp: 'auto' finds the other CMPs", () => {
+  test('Osano arriving after load, and Didomi without didomiOnReady (Didomi.on), each read under auto', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/auto-osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).Osano?.cm);
+    await stillAt(page, gw, 0, 500);
+    await page.click('.osano-cm-accept-all');
+    await gw.waitFor(2);
+    expect(await consentOf(page)).toMatchObject({ ...ALL, ANALYTICS: true });
+
+    const url2 = site.set('/cmp/auto-didomi', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true, autoPage: false }); _df.track('d')</script>${didomiPage({ afterLoadMs: 500, noQueues: true })}` }));
+    await page.goto(url2);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).didomiLoaded);
+    expect(await page.evaluate(() => 'didomiOnReady' in window || 'didomiEventListeners' in window)).toBe(false);
+    await page.click('#didomi-measure');
+    await expect.poll(() => consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('Osano', () => {
+  test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true })</script>${osanoPage({ afterLoadMs: 300 })}` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).Osano?.cm);
+    await stillAt(page, gw, 0, 800);
+    await page.click('#osano-analytics-only');
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    const want = { ...NONE, analytics: true, ESSENTIAL: true, STORAGE: false, ANALYTICS: true, MARKETING: false, PERSONALIZATION: false, OPT_OUT: false };
+    expect(await consentOf(page)).toEqual(want);
+    await page.click('.osano-cm-deny');
+    await expect.poll(() => consentOf(page)).toEqual({ ...want, analytics: false, ANALYTICS: false });
+    // Next page view: the stored record is encrypted; Osano.cm's initialized event answers.
+    await page.reload();
+    await collectorLoaded(page);
+    await page.waitForFunction(() => (window as any).Osano?.cm);
+    await page.waitForTimeout(500);
+    expect(await consentOf(page)).toEqual({ ...want, analytics: false, ANALYTICS: false });
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('config-driven reader (consentSource)', () => {
+  test('a CookieYes-like cookie (comma format) is followed without any CMP event', async ({ page, gw, site, errors }) => {
+    const url = site.set('/cmp/custom', await stubPage(gw, { full: true,
+      body: `<script>_df.init({ cmp: 'custom', requireConsent: true, consentSource: { cookie: 'cookieyes-consent', format: 'comma', map: { functional: 'functional', analytics: 'analytics', performance: 'analytics', advertisement: 'marketing' } } })</script>${cookieYesBanner()}`,
+    }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await stillAt(page, gw, 0, 1200);
+    await page.click('.cky-btn-accept');
+    const evs = await gw.waitFor(2, 5000);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    expect(evs[1].context.consent).toMatchObject({ ...ALL, personalization: false, analytics: true, advertisement: true, necessary: true });
+    await page.click('.cky-btn-reject');
+    await expect.poll(() => consentOf(page)).toMatchObject({ ...NONE, advertisement: false });
+    expect(errors).toEqual([]);
+  });
+});

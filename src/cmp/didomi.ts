@@ -1,0 +1,63 @@
+// Didomi: the `didomi_token` cookie / localStorage item, base64 JSON (developers.didomi.io,
+// "Cookies and storage": "didomi_token for vendors and purposes in the token format (JSON)"):
+// `{user_id, created, updated, vendors: {enabled: [...], disabled: [...]}, purposes: {enabled,
+// disabled}, vendors_li: {...}, purposes_li: {...}, version, ac}`; and the Web SDK's
+// `Didomi.getCurrentUserStatus()` (developers.didomi.io/cmp/web-sdk/reference/api):
+// `{purposes: {<id>: {id, enabled}}, vendors: {<id>: {id, enabled}}, consent_string, ...}`.
+// Under a TCF notice the IAB purposes live in the TC string (`euconsent-v2`), not in the token;
+// the SDK's user status has both.
+// Mapping by Didomi's ids for the IAB purposes (as for TCF): cookies (purpose 1) → functional,
+// and refusing it refuses every category; measure_content_performance → analytics;
+// select_basic_ads, create_ads_profile, select_personalized_ads, measure_ad_performance →
+// marketing; create_content_profile, select_personalized_content → personalization. A site's own
+// purpose ids (e.g. "marketing-JLRqbtG8") are mapped with `consentSource.map`.
+import { mapped, type Reading } from './reading';
+import { state } from '../consent';
+
+const A = 'analytics';
+const M = 'marketing';
+const P = 'personalization';
+export const DIDOMI_MAP: Record<string, string> = {
+  cookies: 'functional',
+  measure_content_performance: A,
+  select_basic_ads: M,
+  create_ads_profile: M,
+  select_personalized_ads: M,
+  measure_ad_performance: M,
+  create_content_profile: P,
+  select_personalized_content: P,
+};
+
+/** `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`. */
+function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
+  if (x && typeof x == 'object') {
+    if (Array.isArray(x.enabled) || Array.isArray(x.disabled)) {
+      for (const k of x.disabled || []) into[k] = false;
+      for (const k of x.enabled || []) into[k] = true;
+    } else for (const k in x) if (x[k] && typeof x[k] == 'object' && 'enabled' in x[k]) into[k] = x[k].enabled === true;
+  }
+  return into;
+}
+
+/**
+ * A Didomi user status (the token's JSON or getCurrentUserStatus()). A purpose is on with
+ * consent or, where the token lists it, legitimate interest. Undefined when no purpose it knows
+ * (DIDOMI_MAP or `map`) is in it: the status says nothing about our categories.
+ */
+export function readDidomi(s: any, map?: Record<string, string>): Reading | undefined {
+  if (!s || typeof s != 'object') return;
+  const purposes = flags(s.purposes);
+  const li = flags(s.purposes_li);
+  for (const k in li) if (li[k] || !(k in purposes)) purposes[k] = li[k];
+  const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s.vendors) });
+  if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
+  return r;
+}
+
+/** The `didomi_token` value: base64 (or base64url) JSON. */
+export function readDidomiToken(token?: string | null, map?: Record<string, string>): Reading | undefined {
+  if (!token) return;
+  try {
+    return readDidomi(JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/'))), map);
+  } catch {}
+}

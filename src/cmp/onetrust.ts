@@ -1,0 +1,22 @@
+// OneTrust: the `OptanonConsent` cookie (`groups=C0001:1,C0002:0,...`, URL-encoded) or
+// `window.OnetrustActiveGroups` (",C0001,C0003,": the active groups only). Default category ids,
+// from OneTrust's docs (developer.onetrust.com, "Cookie categories"): C0001 strictly necessary,
+// C0002 performance, C0003 functional, C0004 targeting, C0005 social media.
+// Mapping: C0001 → essential, C0002 → analytics, C0003 → functional + personalization,
+// C0004 → marketing; every group code is kept verbatim in `categories`.
+import { reading, type Reading } from './reading';
+
+/** The `groups` value of an `OptanonConsent` cookie (already cookie-decoded). */
+export const oneTrustGroups = (cookie?: string | null): string | undefined => {
+  const g = /(?:^|&)groups=([^&]*)/.exec(cookie || '');
+  return g ? decodeURIComponent(g[1]) : undefined;
+};
+
+export function readOneTrust(groups: string): Reading | undefined {
+  const on: Record<string, boolean> = {};
+  for (const g of groups.split(',')) {
+    const [k, v] = g.split(':');
+    if (k) on[k] = v == null || v == '1';
+  }
+  return Object.keys(on).length ? reading(on, on.C0003, on.C0002, on.C0004, on.C0003) : undefined;
+}

@@ -1,0 +1,43 @@
+// What every CMP reader returns (README, "Consent"): the CMP's own codes verbatim, and the five
+// canonical categories derived from them. Readers are pure: input in, reading out (or undefined
+// when the input is not an answer of the visitor's).
+import { CATEGORIES, state } from '../consent';
+
+export interface Canonical {
+  essential: true;
+  functional: boolean;
+  analytics: boolean;
+  marketing: boolean;
+  personalization: boolean;
+}
+
+export interface Reading {
+  /** The CMP's own codes, verbatim (OneTrust `C0002`, TCF `tcString`, ...). */
+  categories: Record<string, unknown>;
+  canonical: Canonical;
+}
+
+/** A reading from the CMP's codes and (functional, analytics, marketing, personalization). */
+export const reading = (categories: Record<string, unknown>, ...v: unknown[]): Reading => ({ categories, canonical: state(...v) as Canonical });
+
+/**
+ * Canonical categories from codes by a map `{code: 'category'}` (a code may name several
+ * categories, separated by spaces or commas). A category is granted when at least one code
+ * mapped to it is known and every known one is on; `essential` is always granted. Undefined when
+ * no mapped code is known at all (nothing to go by: not an answer).
+ */
+export function mapped(on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined {
+  const known: Record<string, number> = {};
+  const off: Record<string, number> = {};
+  let any = 0;
+  for (const code in map)
+    if (typeof on[code] == 'boolean')
+      for (const c of String(map[code]).split(/[\s,]+/)) {
+        known[c] = any = 1;
+        if (!on[code]) off[c] = 1;
+      }
+  return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => known[c] && !off[c])) : undefined;
+}
+
+/** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */
+export const yes = (v: unknown): boolean => v === true || /^(1|true|yes|y|on|accept(ed)?|allow(ed)?|grant(ed)?|opt-?in)$/i.test(String(v).trim());

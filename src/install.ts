@@ -1,0 +1,110 @@
+// Installs the collector on the page's global and replays what the stub queued.
+//
+// - Nothing starts before the document is parsed: until DOMContentLoaded (or at once when it has
+//   passed) every call queues, so an init() in any of the page's own scripts, wherever the HTML
+//   put it, applies before anything is stored or sent. user() answers from storage meanwhile, as
+//   the stub's does.
+// - Strict call order: queued calls replay first, in order, each with its own time and URL. Calls
+//   made while the replay runs (a getter or toJSON in a queued object that calls _df again) join
+//   the end of the same queue, so they keep their place. Only the ANSWERED methods answer at once.
+// - A queued entry that is not a call ([method, arguments, time, url]) is skipped with a debug
+//   warning: pages push null, holes and other snippets' formats into queues.
+// - `ready` callbacks run once the replay is done; later ones run at once.
+// - init() after the start goes to the collector like any call (it applies what it still can).
+// - Loading twice (two d.js, the stub plus a script tag, the npm package plus the stub) installs
+//   one collector: a global that is already a collector is returned as it is.
+import type { Options } from './types';
+import { createCollector, type Collector } from './collector';
+import { LIBRARY } from './event';
+import { isPlainObject } from './sanitize';
+import { readJSON } from './storage';
+import { listen } from './listen';
+import { log } from './log';
+import { ANSWERED, METHODS, type Call } from './methods';
+
+/** A real collector (not the stub's Proxy, whose every property is a function). */
+export const isCollector = (g: any): boolean => !!g && typeof g.version == 'string';
+
+export function install(w: any, base: Options): any {
+  const name = base.global || '_df';
+  const current = w[name];
+  if (isCollector(current)) return current;
+  // The page view (and campaign, consent, navigation watching) start where the stub started: at
+  // its first call, or when d.js came.
+  let first: any = [0, 0, Date.now(), location.href];
+  let backlog: Call[] = [];
+  const queued: Call[] = [];
+  const waiting: (() => void)[] = [];
+  let c: Collector | undefined;
+  let replaying = true;
+
+  const run = (f: unknown) => {
+    try {
+      (f as () => void)();
+    } catch (e) {
+      log.warn('ready callback failed: ' + e);
+    }
+  };
+
+  const exec = ([m, args, time, url]: Call): unknown =>
+    m == 'ready'
+      ? typeof args[0] == 'function' && (replaying ? (waiting[waiting.length] = args[0] as () => void) : run(args[0]))
+      : c!._call(m, args, time, url);
+
+  const api: any = { version: LIBRARY.version };
+  // Every name a site may call exists on every build (the core build answers the full build's
+  // injectTag/removeTag with a debug warning), so no call can throw "is not a function".
+  for (const m of METHODS) {
+    const answers = ANSWERED.indexOf(m) >= 0;
+    api[m] = function () {
+      try {
+        const call: Call = [m, arguments, Date.now(), location.href];
+        if (!c && m == 'user') return readJSON('_df_id') || {};
+        // Before the start every call waits; during the replay, every state-changing one.
+        if (replaying && !(c && answers)) return void (backlog[backlog.length] = call);
+        return exec(call);
+      } catch {}
+    };
+  }
+  w[name] = api;
+  // Code that kept the stub (`const df = window._df` before d.js came) reaches the real methods
+  // too: the stub's Proxy has no set trap, so these land on its target, which its get reads first.
+  if (current)
+    try {
+      for (const m in api) current[m] = api[m];
+    } catch {}
+
+  function start() {
+    let opts: Options = { ...base };
+    let bad = 0;
+    // Every call so far: the stub's (or those in a page's own plain array on the global), then
+    // those made since. init() calls configure the collector; the rest replay in order.
+    for (const q of [].concat(current ? current.q || current : [], backlog as any))
+      try {
+        // Not a call (null, a hole, ['ready'], another snippet's format) or a hostile init object.
+        if (!(q[2] > 0)) throw 0;
+        if (q[2] < first[2]) first = q;
+        q[0] == 'init' ? isPlainObject(q[1][0]) && (opts = { ...opts, ...(q[1][0] as Partial<Options>) }) : (queued[queued.length] = q);
+      } catch {
+        bad++;
+      }
+    backlog = queued;
+    c = createCollector(opts);
+    try {
+      // A CMP or a locked-down history API that throws must not leave the replay unfinished.
+      c._start(first[2], first[3]);
+    } catch {}
+    for (let i = 0; i < backlog.length; i++)
+      try {
+        exec(backlog[i]);
+      } catch {
+        bad++;
+      }
+    if (bad) log.warn('skipped ' + bad + ' malformed queued calls');
+    backlog.length = 0;
+    replaying = false;
+    waiting.forEach(run);
+  }
+  document.readyState == 'loading' ? listen(document, 'DOMContentLoaded', start) : start();
+  return api;
+}

@@ -1,0 +1,56 @@
+// Cross-domain identity by link decoration (README, "Vendor IDs and cross-domain links"; the token
+// is src/link-token.ts). Both sides need `analytics` consent.
+// - Source: one capturing listener on document for click, auxclick (middle button), contextmenu
+//   ("open in new tab") and submit: a link or form whose target host is, or is a subdomain of, a
+//   linked domain (and is not this host) gets `_dfl=<token>` at that moment (before any #hash; a GET
+//   form gets a hidden input, since the browser replaces the action's query with the form's fields).
+// - Destination: when the collector is created, before any event, `_dfl` leaves the address bar
+//   (history.replaceState; event URLs are cleaned by the collector) and the token is read; once
+//   analytics is granted, the next event sent adopts its anonymousId (unless the visitor has one
+//   stored here) and carries it as `context.linkedAnonymousId`.
+import type { DataflyEvent, Dict } from './types';
+import type { Identity } from './identity';
+import { listen } from './listen';
+import { PARAM, makeToken, readToken, withToken, withoutToken } from './link-token';
+
+/** Returns the hook the collector runs on every event it sends. */
+export function createLinker(o: any, consent: () => Dict, id: Identity): (e: DataflyEvent) => void {
+  const domains: string[] = [];
+  try {
+    for (const d of o.linkedDomains) domains[domains.length] = String(d).toLowerCase();
+  } catch {}
+  const browser = navigator.userAgent + navigator.language;
+  const analytics = () => consent().analytics === true;
+
+  for (const type of ['click', 'auxclick', 'contextmenu', 'submit'])
+    listen(document, type, (e: Event) => {
+      const form = type == 'submit';
+      const el = form ? (e.target as HTMLFormElement) : (e.target as Element).closest('a,area');
+      // The attribute, not form.action (an <input name="action"> shadows it) nor an SVG link's href object.
+      const attr = form ? 'action' : 'href';
+      const u = el && new URL(el.getAttribute(attr) || location.href, document.baseURI);
+      const h = u && u.hostname;
+      if (!h || !/^http/.test(u.protocol) || h == location.hostname || !domains.some((d) => h == d || h.endsWith('.' + d)) || !analytics()) return;
+      const token = makeToken(id._u.anonymousId, Date.now(), browser);
+      if (form && !/post/i.test(el.getAttribute('method')!)) {
+        let input = el.querySelector('[name=' + PARAM + ']') as HTMLInputElement;
+        if (!input) (input = el.appendChild(document.createElement('input'))), (input.type = 'hidden'), (input.name = PARAM);
+        input.value = token;
+      } else el.setAttribute(attr, withToken(u, token));
+    });
+
+  const m = /[?&]_dfl=([^&#]*)/.exec(location.href);
+  let pending = m && readToken(m[1], Date.now(), browser);
+  if (m)
+    try {
+      history.replaceState(history.state, '', withoutToken(location.href));
+    } catch {}
+  return (e) => {
+    if (pending && analytics()) {
+      id._adopt!(pending);
+      e.anonymousId = id._u.anonymousId;
+      e.context.linkedAnonymousId = pending;
+      pending = '';
+    }
+  };
+}
