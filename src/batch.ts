@@ -13,18 +13,16 @@ export interface Item {
 export const item = (id: string, json: string): Item => ({ _id: id, _json: json, _size: byteLength(json) });
 
 /** Overhead of `{"batch":[` ... `],"sentAt":"2026-01-01T00:00:00.000Z"}`. */
-const ENVELOPE = 60;
+export const ENVELOPE = 60;
 
-/** Takes items from the front while they fit in `maxCount` events and `maxBytes` of body. */
+/**
+ * The items, oldest first, that fit in `maxCount` events and `maxBytes` of body. One that doesn't
+ * fit is skipped, not stopped at: smaller ones behind it still go.
+ */
 export function take(items: Item[], maxCount: number, maxBytes: number): Item[] {
   const out: Item[] = [];
   let bytes = ENVELOPE;
-  for (const it of items) {
-    const b = it._size + 1;
-    if (out.length >= maxCount || (out.length && bytes + b > maxBytes)) break;
-    out[out.length] = it;
-    bytes += b;
-  }
+  for (const it of items) if (out.length < maxCount && bytes + it._size < maxBytes) (out[out.length] = it), (bytes += it._size + 1);
   return out;
 }
 

@@ -1,14 +1,15 @@
-// Sends the outbox to the gateway: batches, retries, offline pauses, the unload path and flush().
+// Sends the outbox to the gateway: batches, retries, offline pauses, the unload plan and flush().
+// Platform-free: every effect goes through the injected IO (src/transport.ts in the browser, fakes
+// in unit tests), and every wait is measured on its monotonic clock.
 import { body, take, type Item } from './batch';
 import { backoff, retryAfter, verdict, RETRY, SPLIT, DROP } from './retry';
-import { beacon, gzip, post } from './transport';
+import { browserIO, type IO } from './transport';
+import { BUDGET, plan } from './unload-plan';
 import { byteLength } from './sanitize';
 import { log } from './log';
 import type { Outbox } from './outbox';
 import type { FlushResult } from './types';
 
-/** Chrome's budget for request bodies in flight with keepalive (sendBeacon shares it). */
-const KEEPALIVE_BUDGET = 65536;
 /** Largest body of one normal request (the gateway takes 5 MB; smaller requests fail and retry cheaper). */
 const MAX_BODY = 1e6;
 
@@ -21,8 +22,8 @@ export interface Delivery {
   _online(): void;
   /** Full build: a late init() sets batchSize and flushInterval. */
   _tune?(batchSize: number, interval: number): void;
-  /** Sends everything now; `left`: pagehide (the page is going, not just hidden). */
-  _unload(left?: boolean): void;
+  /** Sends what the unload plan allows; `left`: pagehide (the page is going, not just hidden). */
+  _unload(left?: true): void;
   _resume(): void;
 }
 
@@ -32,37 +33,45 @@ interface Waiter {
   _done: (r: FlushResult) => void;
 }
 
-export function createDelivery(url: string, batchSize: number, interval: number, box: Outbox): Delivery {
+export function createDelivery(url: string, batchSize: number, interval: number, box: Outbox, io: IO = browserIO): Delivery {
+  const { _post: post, _beacon: beacon, _now: now, _timer: later, _clear: clear } = io;
   let timer: any;
   let due = 0;
-  /** No request before this time (backoff or Retry-After in force). */
+  /** No request before this (monotonic) time: backoff or Retry-After in force. */
   let retryAt = 0;
-  let busy = false;
+  /** Retry-After in force until then: nothing is sent, not even at unload. */
+  let hold = 0;
+  let busy: boolean | undefined;
   /** Consecutive failed attempts (0 = healthy). */
   let attempt = 0;
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
   let cap = batchSize;
   let waiters: Waiter[] = [];
-  /** Events a request that survives unload carries (keepalive fetch or beacon): not sent again. */
+  /**
+   * Events a request that outlives the page carries (keepalive fetch, beacon), or that the browser
+   * refused a beacon for in this hide: not sent again until visible.
+   */
   const gone = new Set<string>();
-  let keepaliveBytes = 0;
-  /** The page has gone (pagehide): events the page still makes leave by the unload path at once. */
-  let left: boolean | undefined;
+  /** Events of requests awaiting their answer; the value is why the queue dropped one meanwhile. */
+  const flying = new Map<string, string>();
+  /** Keepalive budget in use: by keepalive fetches until answered, by beacons until visible again. */
+  let used = 0;
+  let beaconed = 0;
+  /** The page has gone (pagehide): events the page still makes leave by the unload plan at once. */
+  let left: true | undefined;
 
-  const pending = () => box._items.filter((i) => !gone.has(i._id));
   const ids = (items: Item[]) => new Set(items.map((i) => i._id));
-  const mark = (items: Item[], on: boolean) => items.forEach((i) => (on ? gone.add(i._id) : gone.delete(i._id)));
 
   function schedule(ms: number): void {
-    const at = Math.max(Date.now() + ms, retryAt);
+    const at = Math.max(now() + ms, retryAt);
     // Keep an earlier timer; move a later one forward.
     if (timer && due <= at) return;
-    clearTimeout(timer);
+    clear(timer);
     due = at;
-    timer = setTimeout(() => {
+    timer = later(() => {
       timer = 0;
       send().catch(() => (busy = false));
-    }, at - Date.now());
+    }, at - now());
   }
 
   const kick = (now?: boolean) =>
@@ -77,24 +86,35 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   }
 
   function failed(it: Item, reason: string): void {
+    // Dropped from the queue while a request carries it: its answer decides (accepted is sent).
+    if (flying.has(it._id)) return void flying.set(it._id, reason);
     // Named by messageId: debug mode printed every event with its id when it was queued.
     log.warn('dropped ' + it._id + ': ' + reason);
     settle(new Set([it._id]), reason);
   }
 
   /**
-   * Posts a batch, with keepalive while the 64 KB budget allows (so a page closing mid-request
-   * doesn't cancel it; its events count as gone meanwhile), and acts on the answer.
+   * Posts a batch (the request starts before this returns) and acts on the answer. With keepalive,
+   * a page closing mid-request doesn't cancel it, and its events count as gone meanwhile.
    */
-  async function postBatch(batch: Item[], data: BodyInit, size: number): Promise<void> {
-    const ka = keepaliveBytes + size <= KEEPALIVE_BUDGET;
-    if (ka) (keepaliveBytes += size), mark(batch, true);
+  async function postBatch(batch: Item[], data: BodyInit, size: number, ka: boolean): Promise<void> {
+    if (ka) used += size;
+    for (const i of batch) flying.set(i._id, ''), ka && gone.add(i._id);
     const [status, ra] = await post(url, data, ka);
-    if (ka) (keepaliveBytes -= size), mark(batch, false);
+    if (ka) used -= size;
     const v = verdict(status, batch.length);
+    for (const i of batch) {
+      const why = flying.get(i._id);
+      flying.delete(i._id);
+      if (ka) gone.delete(i._id);
+      // Dropped from the queue meanwhile and not accepted: lost for good.
+      if (why && v) failed(i, why);
+    }
     if (v == RETRY) {
-      const wait = Math.max(backoff(++attempt), retryAfter(ra));
-      retryAt = Date.now() + wait;
+      const r = retryAfter(ra);
+      const wait = Math.max(backoff(++attempt), r);
+      retryAt = now() + wait;
+      if (r) hold = retryAt;
       log.warn((status || 'network error') + ' for ' + batch.length + ' events, retry in ' + wait + ' ms');
       return schedule(wait);
     }
@@ -114,15 +134,18 @@ export function createDelivery(url: string, batchSize: number, interval: number,
 
   async function send(): Promise<void> {
     // Offline: wait for the `online` event instead of burning retries.
-    if (busy || navigator.onLine === false) return;
+    if (busy || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
-    if (Date.now() < retryAt) return schedule(0);
-    const batch = take(pending(), cap, MAX_BODY);
+    if (now() < retryAt) return schedule(0);
+    const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
-    const data = await gzip(body(batch));
-    // Unless the page was hidden while this was compressed (the unload path sent these already).
-    if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, typeof data == 'string' ? byteLength(data) : (data as Uint8Array).length);
+    const data = await io._gzip(body(batch));
+    const size = typeof data == 'string' ? byteLength(data) : (data as ArrayBuffer).byteLength;
+    // Unless the page was hidden while this was compressed (the unload plan sent these already).
+    // Keepalive while the budget allows and all is well: a retry goes without (a keepalive refused
+    // for a budget others spent must not fail forever).
+    if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
   }
 
@@ -147,42 +170,46 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     },
 
     _online() {
-      attempt = retryAt = 0;
+      // Backoff restarts; a Retry-After the gateway asked for still holds.
+      attempt = 0;
+      retryAt = hold;
       schedule(0);
     },
 
     /**
-     * The page is being hidden or unloaded: send everything now, with keepalive fetch while the
-     * 64 KB budget lasts and sendBeacon after that, in chunks that fit. What the browser refuses
-     * stays stored for the next page view.
+     * The page is being hidden or unloaded: the unload plan (src/unload-plan.ts). Keepalive fetches
+     * first, all started in this loop, then beacons; what the browser refuses, or what the gateway
+     * asked us to hold (Retry-After), stays stored for later.
      */
-    _unload(final?: boolean) {
+    _unload(final?: true) {
       // Once gone, only a resume (bfcache restore) undoes it: Chromium may fire visibilitychange
       // after pagehide.
       left ||= final;
-      clearTimeout(timer);
+      clear(timer);
       timer = 0;
-      let rest = pending();
-      while (rest.length) {
-        const chunk = take(rest, 500, KEEPALIVE_BUDGET);
-        const data = body(chunk);
-        const size = byteLength(data);
-        // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
-        if (keepaliveBytes + size <= KEEPALIVE_BUDGET) postBatch(chunk, data, size).catch(() => 0);
-        else if (beacon(url, data)) mark(chunk, true);
-        else break;
-        rest = rest.slice(chunk.length);
-      }
+      if (now() >= hold)
+        // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
+        for (const [items, ka] of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
+          const data = body(items);
+          const size = byteLength(data);
+          // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
+          if (ka) postBatch(items, data, size, true).catch(() => 0);
+          else {
+            if (beacon(url, data)) beaconed += size;
+            for (const i of items) gone.add(i._id);
+          }
+        }
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
       // at once (the gateway drops the copies that did arrive, by messageId). A page only hidden
       // keeps its heartbeat, so other tabs leave its queue alone.
-      box._write(left ? 0 : Date.now());
+      box._write(left && 0);
     },
 
     /** Back from the back/forward cache, or visible again: normal work resumes. */
     _resume() {
       left = undefined;
       gone.clear();
+      beaconed = 0;
       box._write();
       if (box._items.length) kick();
     },

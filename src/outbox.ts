@@ -15,21 +15,42 @@ import { log } from './log';
 export const PREFIX = '_df_q.';
 export const STALE = 120000;
 
+/** The storage the outbox uses (localStorage that never throws, and Web Locks); unit tests pass fakes. */
+export interface Store {
+  _get(k: string): string | null;
+  /** false when refused (full, disabled). */
+  _set(k: string, v: string | null): boolean;
+  _keys(): string[];
+  /** Runs `f` holding the named lock (or at once where Web Locks are missing). */
+  _lock(name: string, f: () => void): unknown;
+}
+
+const browserStore: Store = {
+  _get: lsGet,
+  _set: lsSet,
+  _keys: lsKeys,
+  _lock: (n, f) => {
+    const l = (navigator as any).locks;
+    return l ? l.request(n, f) : f();
+  },
+};
+
 export interface Outbox {
   _items: Item[];
   /** Full build: a late init() sets maxQueueBytes. */
   _bound?(maxBytes: number): void;
   _add(list: Item[], front?: boolean): void;
   _remove(ids: Set<string>): void;
-  /** Writes now. `h` 0 marks the queue as the leftovers of an unloaded page. */
-  _write(h?: number): void;
+  /** Writes now; false when storage refused. `h` 0 marks the queue as the leftovers of an unloaded page. */
+  _write(h?: number): boolean | undefined;
   /** Moves orphaned queues (closed tabs, earlier page views) into this one. */
   _adopt(): unknown;
 }
 
 /** `persist()`: storage allowed now (false while consent is awaited: memory only). */
-export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void): Outbox {
+export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserStore): Outbox {
   const key = PREFIX + tab;
+  const { _get: get, _set: set } = store;
   let bytes = 0;
   let dirty = 0;
   let lazy: any = 0;
@@ -64,32 +85,36 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       lazy = 0;
       // Storage off (consent withdrawn): nothing is written, and the key goes once it is empty.
       if (!persist() && box._items.length) return;
-      const ok = lsSet(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
+      const ok = set(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');
-      stored = ok;
+      return (stored = ok);
     },
     _adopt() {
-      if (!persist()) return;
-      const run = () => {
+      // Not while storage refuses this tab's queue: what it took could only live in memory, and
+      // the orphans would stay to be taken again.
+      if (!persist() || !stored) return;
+      return store._lock('_df_adopt', () => {
         const got: Item[] = [];
-        for (const k of lsKeys()) {
+        const keys: string[] = [];
+        for (const k of store._keys()) {
           if (k.indexOf(PREFIX) || k == key) continue;
           let s: { h: number; e: any[] } | undefined;
           try {
-            s = JSON.parse(lsGet(k)!);
+            s = JSON.parse(get(k)!);
           } catch {}
           if (s && Date.now() - s.h < STALE) continue;
-          lsSet(k, null);
+          keys[keys.length] = k;
           for (const e of (s && s.e) || []) {
             if (e && typeof e.messageId == 'string') got[got.length] = item(e.messageId, JSON.stringify(e));
           }
         }
         if (got.length) box._add(got, true);
-        box._write();
-      };
-      const locks = (navigator as any).locks;
-      return locks ? locks.request('_df_adopt', run) : run();
+        // The adopted events are stored under this tab's key before the orphans are deleted: if
+        // storage refuses (full), the orphans stay, the only durable copy, and this tab sends from
+        // memory what it took (the gateway drops the copies a later page view sends again).
+        if (box._write()) for (const k of keys) set(k, null);
+      });
     },
   };
   if (__FULL__) box._bound = (m) => (maxBytes = m);

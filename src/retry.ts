@@ -5,7 +5,8 @@ export const RETRY_CAP = 30000;
 
 /** Delay before retry number `attempt` (1 = first retry). `rand` in [0, 1). */
 export function backoff(attempt: number, rand: number = Math.random()): number {
-  const ceil = Math.min(RETRY_CAP, RETRY_BASE * 2 ** Math.min(attempt - 1, 15));
+  // 2 ** n past 1023 is Infinity: still capped.
+  const ceil = Math.min(RETRY_CAP, RETRY_BASE * 2 ** (attempt - 1));
   // Full jitter, but never less than a quarter of the base, so a burst of failures can't spin.
   return Math.max(RETRY_BASE / 4, Math.floor(rand * ceil));
 }

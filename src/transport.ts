@@ -1,42 +1,64 @@
-// The two ways a batch leaves the page. Both are CORS "simple" requests (POST, text/plain body, no
-// custom header), so neither needs a preflight and either can be used while the page unloads.
+// The browser's I/O for delivery (src/delivery.ts decides, this does): the two ways a batch leaves
+// the page, gzip, the monotonic clock, timers and the online flag. Both requests are CORS "simple"
+// (POST, text/plain body, no custom header), so neither needs a preflight and either can be used
+// while the page unloads.
 
 /** [status, Retry-After]: status 0 means the request never got an answer. */
-export type Answer = [number, string | null];
+export type Answer = [number, (string | null)?];
 
 /** An answer that takes longer than this counts as a network error (and is retried). */
 export const TIMEOUT = 30000;
 
-export async function post(url: string, body: BodyInit, keepalive: boolean): Promise<Answer> {
-  // Awaiting a thenable settled by whichever comes first, the answer or the timeout: a page's
-  // broken fetch (or Promise) must not leave delivery waiting forever.
-  return await {
-    then(done: (a: Answer) => void) {
-      const t = setTimeout(() => done([0, null]), TIMEOUT);
-      const end = (a: Answer) => {
-        clearTimeout(t);
-        done(a);
-      };
-      const go = (ka: boolean): unknown =>
-        fetch(url, { method: 'POST', body, keepalive: ka, credentials: 'include', mode: 'cors' }).then(
-          (r) => {
-            // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
-            // until its body is consumed, and refuses further keepalive requests past it.
-            r.text().catch(() => 0);
-            end([r.status, r.headers.get('Retry-After')]);
-          },
-          // A refused keepalive request (the browser's budget is spent) goes again without it.
-          () => (ka ? go(false) : end([0, null])),
-        );
-      try {
-        go(keepalive);
-      } catch {
-        // fetch itself is broken (replaced by the page): the beacon is the way out, and the
-        // browser's word that it took the body is all the answer there will be.
-        end([beacon(url, body) ? 202 : 0, null]);
-      }
-    },
+/** What delivery needs from the platform; unit tests pass fakes. */
+export interface IO {
+  /** Starts the request now (synchronously: the unload plan counts on it); settles with the answer. */
+  _post(url: string, body: BodyInit, keepalive: boolean): PromiseLike<Answer>;
+  /** Hands the body to the browser for delivery after unload; false when the browser refused it. */
+  _beacon(url: string, body: BodyInit): boolean;
+  _gzip(text: string): PromiseLike<BodyInit> | BodyInit;
+  /** Monotonic ms (performance.now): waits must not follow the wall clock back or forth. */
+  _now(): number;
+  _online(): boolean;
+  /** fetch's `keepalive` exists (Firefox has it from 133). */
+  _keepalive: boolean;
+  /** setTimeout / clearTimeout (delivery calls them unbound, as plain functions). */
+  _timer(f: () => void, ms: number): any;
+  _clear(t: any): void;
+}
+
+export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLike<Answer> {
+  // A thenable settled by whichever comes first, the answer or the timeout (a page's broken fetch
+  // or Promise must not leave delivery waiting forever). The fetch starts before this returns.
+  let answer: Answer | undefined;
+  let done: (a: Answer) => void;
+  const c = new AbortController();
+  const end = (a: Answer) => {
+    clearTimeout(t);
+    answer ||= a;
+    done && done(answer);
   };
+  // Timed out: aborted, so a late answer can't race the retry; the batch is retried (or, at
+  // unload, sent by the unload plan).
+  const t = setTimeout(() => (c.abort(), end([0])), TIMEOUT);
+  try {
+    // mode is 'cors' by default.
+    fetch(url, { method: 'POST', body, keepalive, credentials: 'include', signal: c.signal }).then(
+      (r) => {
+        // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
+        // until its body is consumed.
+        r.text().catch(() => 0);
+        end([r.status, r.headers.get('Retry-After')]);
+      },
+      // Refused or failed (network, or a keepalive budget spent by others: the browser doesn't say
+      // which): a retry after backoff, never a second request at once.
+      () => end([0]),
+    );
+  } catch {
+    // fetch itself is broken (replaced by the page): the beacon is the way out, and the
+    // browser's word that it took the body is all the answer there will be.
+    end([beacon(url, body) ? 202 : 0]);
+  }
+  return { then: (f: any) => (answer ? f(answer) : (done = f)) } as PromiseLike<Answer>;
 }
 
 /**
@@ -47,12 +69,11 @@ export async function post(url: string, body: BodyInit, keepalive: boolean): Pro
 export async function gzip(text: string): Promise<BodyInit> {
   try {
     if (text.length > 1024)
-      return new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+      return await new Response(new Response(text).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   } catch {}
   return text;
 }
 
-/** Hands the body to the browser for delivery after unload; false when the browser refused it. */
 export function beacon(url: string, body: BodyInit): boolean {
   try {
     return navigator.sendBeacon(url, body);
@@ -60,3 +81,19 @@ export function beacon(url: string, body: BodyInit): boolean {
     return false;
   }
 }
+
+let keepalive = false;
+try {
+  keepalive = 'keepalive' in Request.prototype;
+} catch {}
+
+export const browserIO: IO = {
+  _post: post,
+  _beacon: beacon,
+  _gzip: gzip,
+  _now: () => performance.now(),
+  _online: () => navigator.onLine !== false,
+  _keepalive: keepalive,
+  _timer: setTimeout,
+  _clear: clearTimeout,
+};

@@ -20,8 +20,9 @@ test('take respects the byte limit and the body stays under it', () => {
   assert.ok(byteLength(body(take(items, 500, 65536 + 1100))) > 65536 - 1100);
 });
 
-test('take always takes one item, even an oversized one', () => {
-  assert.equal(take([item(1, 100000)], 10, 65536).length, 1);
+test('take skips an item that does not fit, and takes the smaller ones behind it', () => {
+  assert.deepEqual(take([item(1, 100000), item(2), item(3, 70000), item(4)], 10, 65536).map((x) => x._id), ['m2', 'm4']);
+  assert.deepEqual(take([item(1, 100000)], 10, 65536), []);
 });
 
 test('body is the gateway batch shape', () => {

@@ -15,6 +15,7 @@ test('backoff: full jitter under an exponential ceiling capped at 30 s', () => {
   assert.equal(backoff(1, 0.5), 500);
   assert.equal(backoff(3, 0.5), 2000);
   assert.equal(backoff(100, 0.5), 15000);
+  assert.equal(backoff(5000, 0.5), 15000);
 });
 
 test('retryAfter: seconds, HTTP dates, garbage', () => {

@@ -1,0 +1,29 @@
+// The unload plan (README, "Delivery"): what leaves when the page is hidden or goes, and how.
+// Browsers give requests that outlive the page a 64 KB budget of body bytes in flight (Chromium and
+// WebKit count sendBeacon against the same budget). The plan fills what is left of it with keepalive
+// fetches, oldest events first, then offers the rest to sendBeacon in chunks of at most 64 KB.
+// An event that doesn't fit is skipped, not stopped at: smaller ones behind it still go.
+import { ENVELOPE, take, type Item } from './batch';
+
+/** The keepalive budget (Chromium, WebKit; Firefox keeps its own limits). */
+export const BUDGET = 65536;
+
+/** One request: its events, and true for a keepalive fetch (false: a beacon). */
+export type Part = [Item[], boolean];
+
+/**
+ * `room`: budget bytes not in flight; `keepalive`: fetch keepalive exists. Keepalive parts come
+ * first (the caller issues them, synchronously, before any beacon), then beacons.
+ */
+export function plan(items: Item[], room: number, keepalive: boolean): Part[] {
+  const parts: Part[] = [];
+  for (let got: Item[]; ; )
+    if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
+      parts[parts.length] = [got, keepalive];
+      room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);
+      items = items.filter((i) => got.indexOf(i) < 0);
+    }
+    // Nothing more fits in keepalive's room: beacons for the rest. Nothing fits a beacon: done.
+    else if (keepalive) keepalive = false;
+    else return parts;
+}
