@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
-import { tcfScript, tcfHead, tcfBanner, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
+import { tcfScript, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT, TCF_MEASURE, TCF_REJECT, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
 
 const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type));
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
@@ -16,6 +16,7 @@ async function stillAt(page: Page, gw: any, n: number, ms = 1500) {
   expect((await gw.events()).length).toBe(n);
 }
 
+/** getConsent(): the canonical view only (the CMP's codes are on each event's context.consent.categories). */
 const consentOf = (page: Page) => page.evaluate(() => (window as any)._df.getConsent());
 
 test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => {
@@ -32,7 +33,8 @@ test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => 
     await page.click('#tcf-measure'); // purposes 1 + 8: analytics
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    expect(evs[1].context.consent).toMatchObject({ ...NONE, functional: true, analytics: true, tcString: 'CP-fake-18' });
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: tcfCategories(...TCF_MEASURE), canonical: { ...NONE, functional: true, analytics: true } });
+    expect(evs.map((e) => e.context.consent.categories.tcString)).toEqual(['CP-fake-18', 'CP-fake-18']);
     expect(errors).toEqual([]);
   });
 
@@ -55,7 +57,9 @@ addEventListener('load', function () {
     await collectorLoaded(page);
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    expect(await consentOf(page)).toMatchObject({ ...ALL, tcString: 'CP-fake-12345678910' });
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: tcfCategories([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), canonical: ALL });
+    expect(evs[0].context.consent.categories.tcString).toBe('CP-fake-12345678910');
+    expect(await consentOf(page)).toEqual(ALL);
     expect(errors).toEqual([]);
   });
 
@@ -86,11 +90,16 @@ test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postM
     await page.click('#tcf-accept');
     const evs = await gw.waitFor(3);
     expect(names(evs).sort()).toEqual(['consent_update', 'in_frame', 'page']);
-    for (const e of evs) expect(e.context.consent).toMatchObject({ ...ALL, tcString: 'CP-fake-12345678910' });
-    // A later change on the parent's banner reaches the frame too. (Whether a withdrawal's own
-    // consent_update is sent under requireConsent is the consent gate's business, issue 9 item 2.)
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: tcfCategories(...TCF_ACCEPT), canonical: ALL });
+    expect(evs[0].context.consent.categories.tcString).toBe('CP-fake-12345678910');
+    // A later change on the parent's banner reaches the frame too: a withdrawal, so the frame's
+    // collector sends its one consent_update carrying the parent CMP's new reading.
     await page.click('#tcf-reject');
-    await expect.poll(() => childFrame.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, tcString: 'CP-fake-' });
+    await expect.poll(() => childFrame.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
+    const all = await gw.waitFor(4);
+    expect(names(all)[3]).toBe('consent_update');
+    expect(all[3].context.consent).toEqual({ categories: tcfCategories(...TCF_REJECT), canonical: NONE });
+    expect(all[3].context.consent.categories.tcString).toBe('CP-fake-');
     void frame;
     expect(errors).toEqual([]);
   });
@@ -123,7 +132,8 @@ test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
     await page.click('#onetrust-accept-btn-handler');
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    expect(evs[1].context.consent).toMatchObject({ ...ALL, C0001: true, C0002: true, C0003: true, C0004: true });
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: { C0001: true, C0002: true, C0003: true, C0004: true }, canonical: ALL });
+    expect(await consentOf(page)).toEqual(ALL);
     expect(errors).toEqual([]);
   });
 });
@@ -165,8 +175,11 @@ test.describe("cmp: 'auto' finds the other CMPs", () => {
     await page.waitForFunction(() => (window as any).Osano?.cm);
     await stillAt(page, gw, 0, 500);
     await page.click('.osano-cm-accept-all');
-    await gw.waitFor(2);
-    expect(await consentOf(page)).toMatchObject({ ...ALL, ANALYTICS: true });
+    const evs = await gw.waitFor(2);
+    expect(names(evs).sort()).toEqual(['consent_update', 'page']);
+    const osanoAll = { ESSENTIAL: true, STORAGE: true, ANALYTICS: true, MARKETING: true, PERSONALIZATION: true, OPT_OUT: false };
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: osanoAll, canonical: ALL });
+    expect(await consentOf(page)).toEqual(ALL);
 
     const url2 = site.set('/cmp/auto-didomi', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true, autoPage: false }); _df.track('d')</script>${didomiPage({ afterLoadMs: 500, noQueues: true })}` }));
     await page.goto(url2);
@@ -174,14 +187,22 @@ test.describe("cmp: 'auto' finds the other CMPs", () => {
     await page.waitForFunction(() => (window as any).didomiLoaded);
     expect(await page.evaluate(() => 'didomiOnReady' in window || 'didomiEventListeners' in window)).toBe(false);
     await page.click('#didomi-measure');
-    await expect.poll(() => consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
+    await expect.poll(() => consentOf(page)).toEqual({ ...NONE, functional: true, analytics: true });
+    const evs2 = (await gw.waitFor(4)).slice(2);
+    expect(names(evs2).sort()).toEqual(['consent_update', 'd']);
+    for (const e of evs2) {
+      expect(e.context.consent.canonical).toEqual({ ...NONE, functional: true, analytics: true });
+      expect(e.context.consent.categories.purposes).toMatchObject({ cookies: true, measure_content_performance: true });
+    }
     expect(errors).toEqual([]);
   });
 });
 
 test.describe('Osano', () => {
   test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true })</script>${osanoPage({ afterLoadMs: 300 })}` }));
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const url = site.set('/cmp/osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}` }));
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForFunction(() => (window as any).Osano?.cm);
@@ -189,16 +210,23 @@ test.describe('Osano', () => {
     await page.click('#osano-analytics-only');
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    const want = { ...NONE, analytics: true, ESSENTIAL: true, STORAGE: false, ANALYTICS: true, MARKETING: false, PERSONALIZATION: false, OPT_OUT: false };
-    expect(await consentOf(page)).toEqual(want);
+    const codes = { ESSENTIAL: true, STORAGE: false, ANALYTICS: true, MARKETING: false, PERSONALIZATION: false, OPT_OUT: false };
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: codes, canonical: { ...NONE, analytics: true } });
+    expect(await consentOf(page)).toEqual({ ...NONE, analytics: true });
     await page.click('.osano-cm-deny');
-    await expect.poll(() => consentOf(page)).toEqual({ ...want, analytics: false, ANALYTICS: false });
-    // Next page view: the stored record is encrypted; Osano.cm's initialized event answers.
+    await expect.poll(() => consentOf(page)).toEqual(NONE);
+    // The withdrawal's one consent_update carries Osano's new record.
+    const withdrawn = await gw.waitFor(3);
+    expect(names(withdrawn)[2]).toBe('consent_update');
+    expect(withdrawn[2].context.consent).toEqual({ categories: { ...codes, ANALYTICS: false }, canonical: NONE });
+    // Next page view: the stored record is encrypted; Osano.cm's initialized event answers. An
+    // answer (a denial) drops the held page event; no answer would keep holding it.
     await page.reload();
     await collectorLoaded(page);
     await page.waitForFunction(() => (window as any).Osano?.cm);
-    await page.waitForTimeout(500);
-    expect(await consentOf(page)).toEqual({ ...want, analytics: false, ANALYTICS: false });
+    await expect.poll(() => warnings.some((w) => /dropped 1 held events/.test(w))).toBe(true);
+    expect(await consentOf(page)).toEqual(NONE);
+    await stillAt(page, gw, 3, 500);
     expect(errors).toEqual([]);
   });
 });
@@ -214,9 +242,14 @@ test.describe('config-driven reader (consentSource)', () => {
     await page.click('.cky-btn-accept');
     const evs = await gw.waitFor(2, 5000);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    expect(evs[1].context.consent).toMatchObject({ ...ALL, personalization: false, analytics: true, advertisement: true, necessary: true });
+    const cky = { consentid: false, consent: true, action: true, necessary: true, functional: true, analytics: true, performance: true, advertisement: true, other: true };
+    for (const e of evs) expect(e.context.consent).toEqual({ categories: cky, canonical: { ...ALL, personalization: false } });
     await page.click('.cky-btn-reject');
-    await expect.poll(() => consentOf(page)).toMatchObject({ ...NONE, advertisement: false });
+    await expect.poll(() => consentOf(page)).toEqual(NONE);
+    // The withdrawal's one consent_update carries the cookie's new codes.
+    const all = await gw.waitFor(3, 5000);
+    expect(names(all)[2]).toBe('consent_update');
+    expect(all[2].context.consent).toEqual({ categories: { ...cky, consent: false, functional: false, analytics: false, performance: false, advertisement: false, other: false }, canonical: NONE });
     expect(errors).toEqual([]);
   });
 });

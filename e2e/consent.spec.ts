@@ -2,7 +2,7 @@
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
 import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
-import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner } from './support/cmp-banners';
+import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT } from './support/cmp-banners';
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
@@ -270,9 +270,11 @@ test.describe('IAB TCF v2', () => {
     const evs = await gw.waitFor(2);
     await stillAt(page, gw, 2, 1200);
     expect(names(evs)).toEqual(['consent_update', 'after_grant']);
-    const want = { ...ALL, tcString: 'CP-fake-12345678910' };
-    expect(flat(evs[0])).toEqual(want);
-    expect(flat(evs[1])).toEqual(want);
+    // The TCF reading: the TC string and both purpose maps as the CMP passed them, and the five.
+    const want = { categories: tcfCategories(...TCF_ACCEPT), canonical: ALL };
+    expect(evs[0].context.consent).toEqual(want);
+    expect(evs[1].context.consent).toEqual(want);
+    expect(evs[0].context.consent.categories.tcString).toBe('CP-fake-12345678910');
     expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
     expect(errors).toEqual([]);
   });
@@ -281,12 +283,14 @@ test.describe('IAB TCF v2', () => {
     const url = site.set('/consent/tcf-map', await stubPage(gw, { full: true, head: tcfHead({ stored: [1, 5, 6] }), body: `<script>_df.init({ cmp: 'tcf', autoPage: false })</script>` }));
     await page.goto(url);
     let evs = await gw.waitFor(1);
-    expect(flat(evs[0])).toEqual({ ...NONE, functional: true, personalization: true, tcString: 'CP-fake-156' });
+    expect(evs[0].context.consent).toEqual({ categories: tcfCategories([1, 5, 6]), canonical: { ...NONE, functional: true, personalization: true } });
+    expect(evs[0].context.consent.categories.tcString).toBe('CP-fake-156');
     const url2 = site.set('/consent/tcf-nogdpr', await stubPage(gw, { full: true, head: tcfHead({ gdprApplies: false }), body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>` }));
     await page.goto(url2);
     evs = await gw.waitFor(3);
     expect(names(evs.slice(1)).sort()).toEqual(['consent_update', 'page']);
-    expect(flat(evs[2])).toMatchObject(ALL);
+    // No purpose consented to in the TC data, yet all granted: gdprApplies false.
+    for (const e of evs.slice(1)) expect(e.context.consent).toEqual({ categories: tcfCategories([]), canonical: ALL });
   });
 });
 

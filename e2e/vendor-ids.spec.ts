@@ -193,11 +193,17 @@ test.describe('vendor IDs', () => {
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
     await page.waitForTimeout(500);
     expect(await jar(context)).toEqual({});
+    expect((await gw.events()).length).toBe(0); // a change while the gate is unknown sends nothing
     await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
-    const evs = await gw.waitFor(3);
+    // The grant: the held page event, then one consent_update with the whole state (marketing too).
+    const evs = await gw.waitFor(2);
+    await page.waitForTimeout(500);
+    expect(names(await gw.events())).toEqual(['page', 'consent_update']);
+    expect(evs[1].context.consent.canonical).toMatchObject({ analytics: true, marketing: true });
     const c = await jar(context);
     // The held page event goes out with the ids the now-granted consent covers.
     expect(evs[0].type).toBe('page');
     expect(evs[0].context.vendorIds).toEqual({ _ga: c._ga.value, _fbp: c._fbp.value });
+    expect(evs[1].context.vendorIds).toEqual({ _ga: c._ga.value, _fbp: c._fbp.value });
   });
 });

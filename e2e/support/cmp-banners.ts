@@ -152,6 +152,20 @@ export function tcfHead(o: { gdprApplies?: boolean; stored?: number[]; locator?:
   return tcfScript(o) + '<script>__installTcf()</script>';
 }
 
+/**
+ * What the collector's TCF reader keeps as `context.consent.categories` for a choice made on this
+ * fake CMP (`__tcfChoose(purposes, li)`): the TC string it makes and both purpose maps (1 to 11).
+ */
+export function tcfCategories(purposes: number[], li: number[] = []) {
+  const ids = (list: number[]) => Object.fromEntries(Array.from({ length: 11 }, (_, i) => [String(i + 1), list.includes(i + 1)]));
+  return { tcString: 'CP-fake-' + purposes.join(''), purposes: ids(purposes), legitimateInterests: ids(li) };
+}
+
+/** The choices behind tcfBanner's buttons, as `[purposes, legitimate interests]`. */
+export const TCF_ACCEPT: [number[], number[]] = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 7, 8, 9, 10, 11]];
+export const TCF_MEASURE: [number[], number[]] = [[1, 8], []];
+export const TCF_REJECT: [number[], number[]] = [[], []];
+
 export function tcfBanner(): string {
   return `<div id="tcf-banner">
   <button id="tcf-accept">Accept all</button>
@@ -160,10 +174,10 @@ export function tcfBanner(): string {
   <button id="tcf-reject">Reject all</button>
 </div>
 <script>
-document.getElementById('tcf-accept').onclick = function () { __tcfChoose([1,2,3,4,5,6,7,8,9,10], [2,7,8,9,10,11]); };
-document.getElementById('tcf-measure').onclick = function () { __tcfChoose([1,8]); };
+document.getElementById('tcf-accept').onclick = function () { __tcfChoose(${JSON.stringify(TCF_ACCEPT[0])}, ${JSON.stringify(TCF_ACCEPT[1])}); };
+document.getElementById('tcf-measure').onclick = function () { __tcfChoose(${JSON.stringify(TCF_MEASURE[0])}); };
 document.getElementById('tcf-li').onclick = function () { __tcfChoose([1], [2,7,8,9,10,11]); };
-document.getElementById('tcf-reject').onclick = function () { __tcfChoose([]); };
+document.getElementById('tcf-reject').onclick = function () { __tcfChoose(${JSON.stringify(TCF_REJECT[0])}); };
 </script>`;
 }
 
