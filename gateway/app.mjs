@@ -21,7 +21,7 @@ import {
 } from './validate.mjs';
 import { createStore, DEFAULT_EVENTS_FILE } from './store.mjs';
 import { createFaults, faultCode } from './faults.mjs';
-import { createGate, createRateLimiter, createRing } from './limits.mjs';
+import { createGate, createGcValve, createRateLimiter, createRing } from './limits.mjs';
 import { debugAccessProblem, originAllowed, parseAllowedOrigins, stateChangeProblem } from './security.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -227,6 +227,7 @@ const isDebugPath = (pathname) => pathname === '/debug' || pathname.startsWith('
  * @property {number} [rejectedKeep] rejected requests kept for /debug/rejected (default 200)
  * @property {number} [maxBodies] request bodies read and parsed at once (default 4)
  * @property {number} [maxWaiting] requests waiting for that, beyond which 503 (default 512)
+ * @property {number} [gcEveryMb] a full GC after this many MB of request bodies decoded (default 32; 0 = off)
  * @property {number} [sseMaxLag] events a /debug/stream client may fall behind before it is dropped (default tailEvents)
  * @property {string} [distDir] where d.js and snippet.min.js are served from; default <repo>/dist
  * @property {boolean} [quiet] no request logging
@@ -301,6 +302,7 @@ export async function createGateway(options = {}) {
   /** @type {ReturnType<typeof createRing<Rejected>>} */
   const rejected = createRing(options.rejectedKeep ?? 200);
   const sseMaxLag = options.sseMaxLag ?? store.limits.tailEvents;
+  const gcValve = createGcValve({ everyBytes: (options.gcEveryMb ?? 32) * 1024 * 1024 });
   const log = quiet ? () => {} : (/** @type {unknown[]} */ ...a) => console.log(...a);
   /** Open Server-Sent Events answers, ended on close(). @type {Set<SseClient>} */
   const sseClients = new Set();
@@ -335,12 +337,16 @@ export async function createGateway(options = {}) {
    * Events without an anonymousId get the browser's _dfid, as the docs describe.
    * @param {Record<string, any>[]} events
    * @param {string | undefined} dfid
+   * @param {(string | undefined)[]} [texts] their JSON texts: those of filled events are dropped (made again)
    */
-  function fillAnonymousId(events, dfid) {
+  function fillAnonymousId(events, dfid, texts) {
     if (!dfid) return;
-    for (const ev of events) {
-      if (ev.anonymousId === undefined || ev.anonymousId === null) ev.anonymousId = dfid;
-    }
+    events.forEach((ev, i) => {
+      if (ev.anonymousId === undefined || ev.anonymousId === null) {
+        ev.anonymousId = dfid;
+        if (texts) texts[i] = undefined;
+      }
+    });
   }
 
   /**
@@ -368,7 +374,8 @@ export async function createGateway(options = {}) {
     const release = await entry;
     try {
       ctx.raw = await readBody(req);
-      ctx.text = bodyText(decodeBody(ctx.raw, req.headers['content-encoding']));
+      const decoded = decodeBody(ctx.raw, req.headers['content-encoding']);
+      ctx.text = bodyText(decoded);
       const body = parseJson(ctx.text);
       if (key === undefined) {
         const bodyKey = isPlainObject(body) ? body.pipelineKey : undefined;
@@ -378,11 +385,13 @@ export async function createGateway(options = {}) {
       }
 
       if (pathname === '/v1/batch') {
-        const problem = validateBatch(body);
+        /** @type {(string | undefined)[]} */
+        const texts = [];
+        const problem = validateBatch(body, /** @type {string[]} */ (texts));
         if (problem) throw new HttpError(problem.status, problem.code, problem.message);
         const batch = /** @type {Record<string, any>[]} */ (/** @type {any} */ (body).batch);
-        fillAnonymousId(batch, ctx.dfid);
-        const { duplicates } = store.add(batch);
+        fillAnonymousId(batch, ctx.dfid, texts);
+        const { duplicates } = store.add(batch, texts);
         log(`POST /v1/batch 200 events=${batch.length} duplicates=${duplicates}`);
         return { status: 200, body: { success: true, accepted: batch.length, duplicates } };
       }
@@ -404,6 +413,8 @@ export async function createGateway(options = {}) {
       log(`POST ${pathname} 200 ${ev.type}${duplicates ? ' (duplicate)' : ''}`);
       return { status: 200, body: { success: true } };
     } finally {
+      // What this body allocated (text, parsed events, lines) is garbage from here on.
+      if (ctx.text) gcValve.note(ctx.text.length * 3);
       release();
     }
   }
@@ -567,6 +578,13 @@ export async function createGateway(options = {}) {
     }
   });
 
+  /** The process's memory, in MB. */
+  function memoryStats() {
+    const m = process.memoryUsage();
+    const mb = (/** @type {number} */ n) => Math.round(n / 1048576);
+    return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), forcedGcs: gcValve.runs };
+  }
+
   /** Live streams: how many, and the most any one has buffered in the server or is behind. */
   function streamStats() {
     const { next } = store.seqs();
@@ -656,7 +674,7 @@ export async function createGateway(options = {}) {
     ['/debug', { GET: asset('debug.html', TYPES.html) }],
     ['/debug/events', { GET: eventsPage }],
     ['/debug/rejected', { GET: () => json(rejected.list()) }],
-    ['/debug/stats', { GET: () => json({ ...store.stats(), streams: streamStats() }) }],
+    ['/debug/stats', { GET: () => json({ ...store.stats(), streams: streamStats(), memory: memoryStats() }) }],
     ['/debug/stream', { GET: stream }],
     [
       '/debug/reset',

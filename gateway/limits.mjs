@@ -1,4 +1,7 @@
 // @ts-check
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
 // Load limits for the gateway: a per-key rate limit (the pipeline's rate_limit_rps) and a gate
 // on how many request bodies are read, inflated and parsed at once (the memory that costs is
 // what an amplified gzip flood would otherwise multiply). The clock is injected for tests.
@@ -105,4 +108,44 @@ export function createRing(size) {
       items = [];
     },
   };
+}
+
+/**
+ * A full garbage collection after every `everyBytes` of request bodies decoded. A flood of
+ * amplified bodies (each a few KB on the wire, ~5 MB of JSON inflated and parsed) otherwise
+ * piles up garbage faster than V8 collects it, and the heap grows by hundreds of MB before a
+ * major GC; with this, garbage stays within a few times `everyBytes`. Costs one GC (tens of ms)
+ * per `everyBytes`, paid by whoever sends that much.
+ * @param {{ everyBytes: number, collect?: (() => void) | null }} options everyBytes 0 = off
+ */
+export function createGcValve({ everyBytes, collect = everyBytes > 0 ? gcFunction() : null }) {
+  let since = 0;
+  let runs = 0;
+  return {
+    /** Count decoded bytes; collects when the budget is used up. @param {number} bytes */
+    note(bytes) {
+      if (!collect || !(everyBytes > 0)) return;
+      since += bytes;
+      if (since < everyBytes) return;
+      since = 0;
+      runs++;
+      collect();
+    },
+    get runs() {
+      return runs;
+    },
+  };
+}
+
+/** The engine's gc(), made available at run time (node needs no --expose-gc flag). */
+function gcFunction() {
+  const existing = /** @type {any} */ (globalThis).gc;
+  if (typeof existing === 'function') return existing;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? gc : null;
+  } catch {
+    return null;
+  }
 }

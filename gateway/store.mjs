@@ -10,6 +10,8 @@
 // Each line is written with messageId first, so startup takes the id without parsing the event.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { createDedupWindow } from './dedup.mjs';
+import { eventText } from './validate.mjs';
 
 export const DEFAULT_EVENTS_FILE = '.datafly/events.ndjson';
 export const DEFAULTS = Object.freeze({
@@ -17,7 +19,7 @@ export const DEFAULTS = Object.freeze({
   keepFiles: 5,
   dedupWindow: 1_000_000,
   tailEvents: 10_000,
-  tailBytes: 32 * 1024 * 1024,
+  tailBytes: 16 * 1024 * 1024,
 });
 
 const CHUNK = 1 << 20;
@@ -64,8 +66,6 @@ export function lineMessageId(line) {
   }
 }
 
-/** The JSON line for an event, messageId first (the rest in the order received). @param {Record<string, any>} ev */
-const toLine = (ev) => JSON.stringify({ messageId: ev.messageId, ...ev });
 
 /**
  * @param {StoreOptions} [options] events file relative to cwd (default .datafly/events.ndjson) and limits
@@ -81,12 +81,8 @@ export function createStore(options = {}) {
   /** FILE, FILE.1, ... FILE.(keepFiles-1): newest first. @param {number} i */
   const fileAt = (i) => (i === 0 ? path : `${path}.${i}`);
 
-  // De-duplication window: a set for lookups, a ring for the order they leave in.
-  /** @type {Set<string>} */
-  let seen = new Set();
-  /** @type {(string | undefined)[]} */
-  let ring = [];
-  let ringHead = 0;
+  // De-duplication window: the last dedupWindow messageIds (dedup.mjs).
+  let seen = createDedupWindow(dedupWindow);
 
   // Live view: lines[i - start] has sequence number firstSeq + (i - start).
   /** @type {string[]} */
@@ -106,12 +102,6 @@ export function createStore(options = {}) {
 
   /** @param {string} id */
   function rememberId(id) {
-    if (seen.size >= dedupWindow) {
-      const old = ring[ringHead];
-      if (old !== undefined) seen.delete(old);
-    }
-    ring[ringHead] = id;
-    ringHead = (ringHead + 1) % dedupWindow;
     seen.add(id);
   }
 
@@ -248,23 +238,24 @@ export function createStore(options = {}) {
     /**
      * Store the events not seen before (by exact messageId), in order.
      * @param {Record<string, any>[]} batch already validated events
+     * @param {(string | undefined)[]} [texts] their eventText(), when already made
      * @returns {{ accepted: number, duplicates: number }}
      */
-    add(batch) {
+    add(batch, texts) {
       /** @type {Record<string, any>[]} */
       const fresh = [];
       /** @type {string[]} */
       const freshLines = [];
       let duplicates = 0;
-      for (const ev of batch) {
+      batch.forEach((ev, i) => {
         if (seen.has(ev.messageId)) {
           duplicates++;
-          continue;
+          return;
         }
         rememberId(ev.messageId);
         fresh.push(ev);
-        freshLines.push(toLine(ev));
-      }
+        freshLines.push(texts?.[i] ?? /** @type {string} */ (eventText(ev)));
+      });
       // One synchronous append per request: simple, ordered, no interleaving.
       if (freshLines.length) append(freshLines.join('\n') + '\n');
       const firstNew = nextSeq;
@@ -309,9 +300,7 @@ export function createStore(options = {}) {
 
     /** Forget everything: events, de-duplication window, stats; truncates and drops the files. */
     clear() {
-      seen = new Set();
-      ring = [];
-      ringHead = 0;
+      seen = createDedupWindow(dedupWindow);
       lines = [];
       start = 0;
       tailSize = 0;

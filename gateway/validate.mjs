@@ -42,15 +42,26 @@ export function isPlainObject(v) {
 }
 
 /**
+ * The event as the JSON line the store writes: messageId first, the rest in the order received.
+ * Same bytes as JSON.stringify(ev), reordered, so its length is the event's size too.
+ * @param {unknown} ev
+ * @returns {string | undefined} undefined when it cannot be serialised (cyclic, BigInt)
+ */
+export function eventText(ev) {
+  try {
+    return isPlainObject(ev) ? JSON.stringify({ messageId: ev.messageId, ...ev }) : JSON.stringify(ev);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * UTF-8 size of the event as JSON, the unit of the 64 KB per-event limit.
  * @param {unknown} ev
+ * @param {string} [text] its JSON text, when already made
  */
-export function eventBytes(ev) {
-  try {
-    return Buffer.byteLength(JSON.stringify(ev) ?? '', 'utf8');
-  } catch {
-    return Infinity; // cyclic / BigInt: cannot be sent anyway
-  }
+export function eventBytes(ev, text = eventText(ev)) {
+  return text === undefined ? Infinity : Buffer.byteLength(text, 'utf8');
 }
 
 /** `/context/page/url` -> `context.page.url`; `/a~1b` -> `a/b`. @param {string} pointer */
@@ -143,10 +154,11 @@ const tooLarge = (message) => ({ status: 413, code: 'payload_too_large', message
  * 413 answer for an event over MAX_EVENT_BYTES, or null. `where` names it ("batch[3]" / "event").
  * @param {unknown} ev
  * @param {string} [where]
+ * @param {string} [text] its JSON text, when already made
  * @returns {Problem | null}
  */
-export function checkEventSize(ev, where = 'event') {
-  const bytes = eventBytes(ev);
+export function checkEventSize(ev, where = 'event', text) {
+  const bytes = eventBytes(ev, text);
   if (bytes <= MAX_EVENT_BYTES) return null;
   const id = isPlainObject(ev) && typeof ev.messageId === 'string' ? ev.messageId : 'none';
   return tooLarge(`${where} (messageId ${id}) is ${bytes} bytes; at most ${MAX_EVENT_BYTES} bytes an event`);
@@ -156,9 +168,10 @@ export function checkEventSize(ev, where = 'event') {
  * Validate a `/v1/batch` body `{batch: [...]}`.
  * Returns null when OK, else `{status, code, message}` for the first problem.
  * @param {unknown} body
+ * @param {string[]} [texts] filled with each event's JSON text (eventText), made for the size check anyway
  * @returns {Problem | null}
  */
-export function validateBatch(body) {
+export function validateBatch(body, texts) {
   if (!isPlainObject(body)) return invalid('body must be a JSON object with a "batch" array');
   const { batch } = body;
   if (!Array.isArray(batch)) return invalid('batch must be an array of events');
@@ -169,7 +182,9 @@ export function validateBatch(body) {
   for (let i = 0; i < batch.length; i++) {
     const where = `batch[${i}]`;
     // Size first: an oversized event is a 413 whatever its content.
-    const size = checkEventSize(batch[i], where);
+    const text = eventText(batch[i]);
+    if (texts && text !== undefined) texts[i] = text;
+    const size = checkEventSize(batch[i], where, text);
     if (size) return size;
     const problem = firstProblem(batch[i]);
     if (problem) {
