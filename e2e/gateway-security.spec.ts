@@ -1,6 +1,10 @@
 // A page on another origin (the site server on `localhost`, the gateway on `127.0.0.1`) tries to
 // read, stream, reconfigure and wipe the gateway's events, as any website a developer visits
 // could (issue 11, case 2). It must get nothing and change nothing; its own events still go in.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway } from '../gateway/app.mjs';
 import { test, expect, KEY } from './support/fixtures';
 
 const secret = { email: 'jane@acme.com', phone: '+1 555 0100' };
@@ -115,4 +119,22 @@ test('the same foreign page can still send its events (ingestion CORS), and the 
   await page.click('#reset');
   await expect(page.locator('#count')).toHaveText('0');
   expect(await gw.events()).toEqual([]);
+});
+
+test('the live page renders stored events whatever their field types (an older store, a lenient gateway)', async ({ page, errors }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'datafly-odd-'));
+  const file = join(dir, 'events.ndjson');
+  const odd = { messageId: 'odd-1', type: 'page', event: { toString: 1 }, name: ['x'], userId: { id: 1 }, groupId: 7, timestamp: 5 };
+  const normal = { messageId: 'ok-1', type: 'track', event: 'add_to_cart', timestamp: new Date().toISOString() };
+  writeFileSync(file, JSON.stringify(odd) + '\n' + JSON.stringify(normal) + '\n');
+  const g = await createGateway({ port: 0, eventsFile: file, quiet: true });
+  try {
+    await page.goto(g.url + '/debug');
+    await expect(page.locator('#events .event')).toHaveCount(2);
+    await expect(page.locator('.event[data-message-id="odd-1"] .name')).toHaveText('{"toString":1}');
+    expect(errors).toEqual([]);
+  } finally {
+    await g.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
