@@ -23,6 +23,8 @@ import { createStore, DEFAULT_EVENTS_FILE } from './store.mjs';
 import { createFaults, faultCode } from './faults.mjs';
 import { createGate, createGcValve, createRateLimiter, createRing } from './limits.mjs';
 import { debugAccessProblem, originAllowed, parseAllowedOrigins, stateChangeProblem } from './security.mjs';
+import { vendorCookies } from './cookies.mjs';
+import { GIF, PIXEL_TYPES, pixelEvent } from './pixel.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_DIST = resolve(HERE, '..', 'dist');
@@ -205,6 +207,22 @@ function baseUrlFor(req, fallback) {
   const host = req.headers.host;
   return host && /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(host) ? `http://${host}` : fallback;
 }
+
+/**
+ * Add Set-Cookie values to an answer, keeping those already set.
+ * @param {http.ServerResponse} res
+ * @param {string[]} cookies
+ */
+function addCookies(res, cookies) {
+  if (!cookies.length) return;
+  const had = res.getHeader('Set-Cookie');
+  const list = had === undefined ? [] : Array.isArray(had) ? had : [String(had)];
+  res.setHeader('Set-Cookie', [...list, ...cookies]);
+}
+
+/** Was the gateway reached over https (directly or through a TLS-terminating proxy)? @param {http.IncomingMessage} req */
+const isHttps = (req) =>
+  Boolean(/** @type {any} */ (req.socket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
 
 /** @param {string} pathname */
 const isDebugPath = (pathname) => pathname === '/debug' || pathname.startsWith('/debug/');
@@ -392,6 +410,7 @@ export async function createGateway(options = {}) {
         const batch = /** @type {Record<string, any>[]} */ (/** @type {any} */ (body).batch);
         fillAnonymousId(batch, ctx.dfid, texts);
         const { duplicates } = store.add(batch, texts);
+        setVendorCookies(ctx, batch);
         log(`POST /v1/batch 200 events=${batch.length} duplicates=${duplicates}`);
         return { status: 200, body: { success: true, accepted: batch.length, duplicates } };
       }
@@ -410,6 +429,7 @@ export async function createGateway(options = {}) {
       const ev = /** @type {Record<string, any>} */ (event);
       fillAnonymousId([ev], ctx.dfid);
       const { duplicates } = store.add([ev]);
+      setVendorCookies(ctx, [ev]);
       log(`POST ${pathname} 200 ${ev.type}${duplicates ? ' (duplicate)' : ''}`);
       return { status: 200, body: { success: true } };
     } finally {
@@ -417,6 +437,75 @@ export async function createGateway(options = {}) {
       if (ctx.text) gcValve.note(ctx.text.length * 3);
       release();
     }
+  }
+
+  /**
+   * The vendor IDs of accepted events, re-set as first-party cookies from the server.
+   * @param {Ctx} ctx
+   * @param {Record<string, any>[]} events
+   */
+  function setVendorCookies({ req, res }, events) {
+    addCookies(res, vendorCookies(events, { origin: req.headers.origin, host: req.headers.host, secure: isHttps(req) }));
+  }
+
+  /**
+   * The browser's first-party id: kept when it has a usable one, else issued on this answer
+   * (error answers too: the browser still gets its id).
+   * @param {Ctx} ctx
+   */
+  function issueDfid(ctx) {
+    const had = cookieValue(ctx.req, DFID_COOKIE);
+    if (had !== undefined && DFID_FORM.test(had)) ctx.dfid = had;
+    else {
+      ctx.dfid = randomUUID();
+      addCookies(ctx.res, [`${DFID_COOKIE}=${ctx.dfid}; Max-Age=${DFID_MAX_AGE}; Path=/; HttpOnly; Secure; SameSite=Lax`]);
+    }
+  }
+
+  /**
+   * GET /v1/pixel/{type}: the same checks, de-duplication and storage as the POST routes;
+   * always the 1×1 GIF (X-Datafly-Status tells what happened), refusals on /debug/rejected.
+   * @param {Ctx} ctx
+   * @returns {Reply}
+   */
+  function pixel(ctx) {
+    const { req, pathname, searchParams } = ctx;
+    const type = decodeURIComponent(pathname.slice('/v1/pixel/'.length));
+    ctx.text = req.url ?? '';
+    issueDfid(ctx);
+    let status = 'ok';
+    /** @type {number} */
+    let code = 200;
+    try {
+      if (ctx.forbiddenOrigin !== undefined) {
+        throw new HttpError(403, 'forbidden_origin', `origin ${ctx.forbiddenOrigin} is not on this gateway's allow-list (--allow-origin)`);
+      }
+      if (!PIXEL_TYPES.includes(type)) throw new HttpError(400, 'invalid_payload', `pixel type must be one of ${PIXEL_TYPES.join('|')} (got "${type}")`);
+      const key = searchParams.get('wk') ?? undefined;
+      checkKey(key);
+      checkRate(key);
+      const ev = pixelEvent(type, searchParams, { referer: req.headers.referer, userAgent: req.headers['user-agent'] });
+      const size = checkEventSize(ev, 'pixel');
+      if (size) throw new HttpError(size.status, size.code, size.message);
+      const problem = validateEvent(ev, type);
+      if (problem) throw new HttpError(400, 'invalid_payload', problem);
+      fillAnonymousId([ev], ctx.dfid);
+      const { duplicates } = store.add([ev]);
+      if (duplicates) status = 'duplicate';
+      log(`GET /v1/pixel/${type} ${status}`);
+    } catch (err) {
+      const reply = toErrorReply(err);
+      recordRejected(ctx, reply);
+      code = reply.status;
+      status = reply.body.error.code;
+      log(`GET ${pathname} ${code} ${reply.body.error.message}`);
+    }
+    store.recordResponse(code);
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store, max-age=0', 'X-Datafly-Status': `${code} ${status}` },
+      body: GIF,
+    };
   }
 
   /**
@@ -459,14 +548,7 @@ export async function createGateway(options = {}) {
       req.socket.destroy();
       return null;
     }
-    // The browser's first-party id: kept when it has a usable one, else issued on this answer
-    // (error answers too: the browser still gets its id).
-    const had = cookieValue(req, DFID_COOKIE);
-    if (had !== undefined && DFID_FORM.test(had)) ctx.dfid = had;
-    else {
-      ctx.dfid = randomUUID();
-      res.setHeader('Set-Cookie', `${DFID_COOKIE}=${ctx.dfid}; Max-Age=${DFID_MAX_AGE}; Path=/; HttpOnly; Secure; SameSite=Lax`);
-    }
+    issueDfid(ctx);
     /** @type {Reply & { body: any }} */
     let reply;
     if (fault.fail) {
@@ -777,7 +859,7 @@ export async function createGateway(options = {}) {
       return;
     }
 
-    const route = routes.get(pathname);
+    const route = routes.get(pathname) ?? (pathname.startsWith('/v1/pixel/') ? { GET: pixel } : undefined);
     if (!route) throw new HttpError(404, 'not_found', `no route for ${pathname}`);
     // HEAD is answered like GET; Node drops the body itself.
     const handler = route[req.method === 'HEAD' ? 'GET' : req.method ?? 'GET'];
