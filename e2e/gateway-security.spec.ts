@@ -138,3 +138,23 @@ test('the live page renders stored events whatever their field types (an older s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the pixel in a real page: an <img> records the event; a refused pixel is still an image, listed on /debug/rejected', async ({ page, gw, site, errors }) => {
+  const url = site.set(
+    '/newsletter.html',
+    `<!doctype html><title>newsletter</title>
+     <img id="ok" alt="" src="${gw.url}/v1/pixel/track?wk=${KEY}&e=newsletter_open&mid=nl-1&p.campaign.id=spring">
+     <img id="bad" alt="" src="${gw.url}/v1/pixel/track?wk=${KEY}&mid=nl-2">`,
+  );
+  await page.goto(url);
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+  const sizes = await page.evaluate(() => [...document.images].map((i) => `${i.id} ${i.naturalWidth}x${i.naturalHeight}`));
+  expect(sizes).toEqual(['ok 1x1', 'bad 1x1']);
+  const events = await gw.events();
+  expect(events.map((e) => [e.type, e.event, e.messageId, e.properties])).toEqual([['track', 'newsletter_open', 'nl-1', { campaign: { id: 'spring' } }]]);
+  // From Referer, which browsers trim to the origin across origins (strict-origin-when-cross-origin).
+  expect(events[0].context.page.url).toBe(new URL(url).origin + '/');
+  const rejected = await (await fetch(gw.url + '/debug/rejected')).json();
+  expect(rejected.map((r: any) => r.message)).toEqual(['event is required (track)']);
+  expect(errors).toEqual([]);
+});
