@@ -22,7 +22,7 @@ import {
 import { createStore, DEFAULT_EVENTS_FILE } from './store.mjs';
 import { createFaults, faultCode } from './faults.mjs';
 import { createGate, createGcValve, createRateLimiter, createRing } from './limits.mjs';
-import { debugAccessProblem, originAllowed, parseAllowedOrigins, stateChangeProblem } from './security.mjs';
+import { debugAccessProblem, isOwnOrigin, originAllowed, parseAllowedOrigins, stateChangeProblem } from './security.mjs';
 import { vendorCookies } from './cookies.mjs';
 import { GIF, PIXEL_TYPES, pixelEvent } from './pixel.mjs';
 
@@ -813,7 +813,8 @@ export async function createGateway(options = {}) {
       // The pipeline's domain_allowlist: CORS with credentials (the _dfid cookie) for allowed
       // origins only; the collector must be able to read Retry-After on a 429/503. A refused
       // origin gets no CORS headers and its events a 403 (kept on /debug/rejected).
-      if (!originAllowed(origin, allowedOrigins)) {
+      // The gateway's own pages (the demo) are always allowed.
+      if (!originAllowed(origin, allowedOrigins) && !isOwnOrigin(origin, req.headers.host)) {
         if (req.method === 'OPTIONS') {
           res.writeHead(403, { 'Content-Length': 0 });
           res.end();

@@ -36,6 +36,17 @@ export function originAllowed(origin, allowed) {
   return false;
 }
 
+/**
+ * Is `origin` the gateway itself (its demo page), as named by the request's Host?
+ * @param {string} origin
+ * @param {string | undefined} host
+ */
+export function isOwnOrigin(origin, host) {
+  const o = origin.toLowerCase();
+  const h = String(host ?? '').toLowerCase();
+  return Boolean(h) && (o === `http://${h}` || o === `https://${h}`);
+}
+
 /** @param {string | undefined} address */
 export function isLoopbackAddress(address) {
   if (!address) return false;
@@ -109,11 +120,7 @@ export function debugAccessProblem({ remoteAddress, headers, searchParams, token
  */
 export function stateChangeProblem(headers) {
   const origin = headers.origin;
-  if (origin !== undefined) {
-    const host = String(headers.host ?? '').toLowerCase();
-    const o = origin.toLowerCase();
-    if (o !== `http://${host}` && o !== `https://${host}`) return `cross-origin request refused (Origin ${origin})`;
-  }
+  if (origin !== undefined && !isOwnOrigin(origin, headers.host)) return `cross-origin request refused (Origin ${origin})`;
   const site = headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     return `cross-site request refused (Sec-Fetch-Site: ${site})`;

@@ -206,9 +206,13 @@ describe('ingestion CORS and the allow-list', () => {
       assertNoCors(refused, 'refused POST');
       const pre = await call(gw, '/v1/batch', { method: 'OPTIONS', headers: { origin: EVIL, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
       assertNoCors(pre, 'refused preflight');
+      // The gateway's own demo page is always allowed.
+      const own = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { origin: gw.url });
+      assert.equal(own.status, 200, own.text);
+      assert.equal(own.headers.get('access-control-allow-origin'), gw.url);
       // No Origin (server-to-server, mobile SDKs): not a browser, no CORS involved.
       assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] })).status, 200);
-      assert.equal((await allEvents(gw)).length, 3);
+      assert.equal((await allEvents(gw)).length, 4);
       const rejected = (await call(gw, '/debug/rejected')).body;
       assert.deepEqual(rejected.map((r: any) => [r.code, r.origin]), [['forbidden_origin', EVIL]]);
     } finally {
