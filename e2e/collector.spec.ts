@@ -329,7 +329,7 @@ test('the gateway from the page: 400 names the field, dedup on messageId', async
       return { status: res.status, body: await res.json() };
     };
     return {
-      bad: await post({ batch: [{ ...ev, messageId: 'nope' }] }),
+      bad: await post({ batch: [{ ...ev, messageId: '' }] }), // any non-empty string of ≤ 128 characters is a messageId
       noType: await post({ batch: [{ ...ev, type: undefined }] }),
       dup: await post({ batch: [ev, ev] }),
       badKey: await (await fetch(gwUrl + '/v1/batch?key=nope', { method: 'POST', body: JSON.stringify({ batch: [ev] }) })).status,

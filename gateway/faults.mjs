@@ -1,3 +1,4 @@
+// @ts-check
 // Test-only fault injection, so tests can exercise the collector's retry,
 // back-off and resend paths against a real gateway. Only wired in when the
 // gateway was created with `faults: true` (CLI --faults / DATAFLY_FAULTS=1).
@@ -10,8 +11,17 @@
 //   {"drop": 2}                      destroy the socket without answering, next 2 requests
 //   {"clear": true}                  back to normal (applied before the other fields)
 
-const isInt = (v, min) => Number.isInteger(v) && v >= min;
+/**
+ * @typedef {{ status?: number, count?: number, forMs?: number, retryAfter?: number | null,
+ *   delayMs?: number, drop?: number, clear?: boolean }} FaultsBody
+ * @typedef {{ status: number, failCount: number, failUntil: number, retryAfter: number | null,
+ *   delayMs: number, delayCount: number | null, drop: number }} FaultsSettings
+ */
 
+/** @param {unknown} v @param {number} min @returns {v is number} */
+const isInt = (v, min) => Number.isInteger(v) && /** @type {number} */ (v) >= min;
+
+/** @returns {FaultsSettings} */
 function emptyState() {
   return { status: 0, failCount: 0, failUntil: 0, retryAfter: null, delayMs: 0, delayCount: null, drop: 0 };
 }
@@ -19,7 +29,11 @@ function emptyState() {
 export function createFaults() {
   let s = emptyState();
 
-  /** Check a POST /debug/faults body; returns an error message or null. */
+  /**
+   * Check a POST /debug/faults body; returns an error message or null.
+   * @param {any} body
+   * @returns {string | null}
+   */
   function check(body) {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be a JSON object';
     const { status, count, forMs, retryAfter, delayMs, drop, clear } = body;
@@ -39,7 +53,10 @@ export function createFaults() {
   return {
     check,
 
-    /** Apply a checked body, merging with the current state. */
+    /**
+     * Apply a checked body, merging with the current state.
+     * @param {FaultsBody} body
+     */
     set(body) {
       if (body.clear) s = emptyState();
       const now = Date.now();
@@ -103,7 +120,9 @@ export function createFaults() {
 }
 
 /** Error code for an injected status, matching the gateway's real codes where they exist. */
+/** @param {number} status */
 export function faultCode(status) {
+  /** @type {Record<number, string>} */
   const codes = { 400: 'invalid_payload', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'unavailable', 504: 'gateway_timeout' };
   return codes[status] ?? `http_${status}`;
 }

@@ -1,122 +1,140 @@
+// @ts-check
 // Event and batch validation for the local Ingestion Gateway.
-// Pure functions, no I/O: the HTTP layer (app.mjs) turns the results into answers.
-// Rules follow /work/shared/spec/datafly-contract.md and the seed's group() payload.
+// The event rules live in one place, the published JSON Schema schema/event.schema.json
+// (draft 2020-12), checked with ajv; this module only adds what a schema cannot say
+// (request-level limits, sizes) and turns ajv's errors into messages that name the field.
+// Pure functions, no I/O beyond loading the schema once: app.mjs turns results into answers.
+import { readFileSync } from 'node:fs';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 
 /** Documented limits ("at most 500 events, 5 MB a request, 64 KB an event"). */
 export const MAX_EVENTS = 500;
 export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 export const MAX_EVENT_BYTES = 65536;
+/** Deepest JSON nesting a request may have (objects and arrays); deeper is a 400, not a crash. */
+export const MAX_JSON_DEPTH = 64;
 
 export const EVENT_TYPES = Object.freeze(['page', 'track', 'identify', 'group', 'alias']);
-export const LIBRARY_NAME = '@datafly/collector';
 
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const MESSAGE_ID = /^df-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const ISO_MS_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+export const SCHEMA_URL = new URL('../schema/event.schema.json', import.meta.url);
+/** The published event schema (schema/event.schema.json). */
+export const EVENT_SCHEMA = JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
 
+// ajv and ajv-formats are CommonJS with a default export; under Node ESM it sits on .default.
+/** @type {typeof import('ajv/dist/2020.js').default} */
+const Ajv2020 = /** @type {any} */ (Ajv2020Module).default ?? Ajv2020Module;
+/** @type {typeof import('ajv-formats').default} */
+const addFormats = /** @type {any} */ (addFormatsModule).default ?? addFormatsModule;
+
+const ajv = new Ajv2020({ allErrors: false, strictTypes: false });
+addFormats(ajv, ['date-time']);
+const checkSchema = ajv.compile(EVENT_SCHEMA);
+
+/**
+ * @param {unknown} v
+ * @returns {v is Record<string, any>}
+ */
 export function isPlainObject(v) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
-const isNonEmptyString = (v) => typeof v === 'string' && v.length > 0;
-// Optional fields: absent (undefined) or null both count as "not sent"
-// (collectors commonly serialise an unknown userId as null).
-const isAbsent = (v) => v === undefined || v === null;
-
-/** UTF-8 size of the event as JSON, the unit of the 64 KB per-event limit. */
-export function eventBytes(ev) {
+/**
+ * The event as the JSON line the store writes: messageId first, the rest in the order received.
+ * Same bytes as JSON.stringify(ev), reordered, so its length is the event's size too.
+ * @param {unknown} ev
+ * @returns {string | undefined} undefined when it cannot be serialised (cyclic, BigInt)
+ */
+export function eventText(ev) {
   try {
-    return Buffer.byteLength(JSON.stringify(ev) ?? '', 'utf8');
+    return isPlainObject(ev) ? JSON.stringify({ messageId: ev.messageId, ...ev }) : JSON.stringify(ev);
   } catch {
-    return Infinity; // cyclic / BigInt: cannot be sent anyway
+    return undefined;
   }
 }
 
-/** A real calendar instant: the regex alone would accept 2026-02-30T25:61:00.000Z. */
-function isRealTimestamp(ts) {
-  if (typeof ts !== 'string' || !ISO_MS_UTC.test(ts)) return false;
-  const d = new Date(ts);
-  return !Number.isNaN(d.getTime()) && d.toISOString() === ts;
+/**
+ * UTF-8 size of the event as JSON, the unit of the 64 KB per-event limit.
+ * @param {unknown} ev
+ * @param {string} [text] its JSON text, when already made
+ */
+export function eventBytes(ev, text = eventText(ev)) {
+  return text === undefined ? Infinity : Buffer.byteLength(text, 'utf8');
+}
+
+/** `/context/page/url` -> `context.page.url`; `/a~1b` -> `a/b`. @param {string} pointer */
+function fieldPath(pointer) {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((/** @type {string} */ p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+}
+
+/** @param {string} a @param {string} b */
+const join = (a, b) => (a ? `${a}.${b}` : b);
+
+/**
+ * The first schema error as [field path, problem], or null when the event is valid.
+ * @param {unknown} ev
+ * @returns {null | [string, string]}
+ */
+function schemaProblem(ev) {
+  if (!isPlainObject(ev)) return ['', 'must be a JSON object'];
+  const type = typeof ev.type === 'string' ? ev.type : '';
+  if (checkSchema(ev)) return null;
+  // With allErrors off, the first error is the concrete one; an `if` wrapper comes after it.
+  const err = (checkSchema.errors ?? []).find((e) => e.keyword !== 'if') ?? checkSchema.errors?.[0];
+  if (!err) return ['', 'is invalid'];
+  const at = fieldPath(err.instancePath);
+  const params = /** @type {Record<string, any>} */ (err.params);
+  switch (err.keyword) {
+    case 'required': {
+      const perType = err.schemaPath.startsWith('#/allOf/') ? ` (${type})` : '';
+      return [join(at, params.missingProperty), `is required${perType}`];
+    }
+    case 'enum':
+      return [at, `must be one of ${(params.allowedValues ?? []).join('|')}`];
+    case 'format':
+      return [at, 'must be an ISO 8601 date-time with a time zone (e.g. 2026-02-25T14:22:00.000Z)'];
+    case 'minLength':
+      return [at, `must be a non-empty string${err.schemaPath.startsWith('#/allOf/') ? ` (${type})` : ''}`];
+    case 'maxLength':
+      return [at, `must be at most ${params.limit} characters`];
+    case 'type': {
+      const want = Array.isArray(params.type) ? params.type.filter((t) => t !== 'null') : [params.type];
+      const article = (/** @type {string} */ t) => (t === 'object' || t === 'array' || t === 'integer' ? 'an' : 'a');
+      return [at, `must be ${want.map((t) => `${article(t)} ${t}`).join(' or ')}`];
+    }
+    default:
+      return [at, err.message ?? 'is invalid'];
+  }
 }
 
 /**
  * Returns [path, problem] for the first rule the event breaks, or null.
- * path is '' for the event itself, else a dotted field path.
+ * @param {unknown} ev
+ * @param {string} [expectedType] the type a single-event endpoint requires
+ * @returns {null | [string, string]}
  */
 function firstProblem(ev, expectedType) {
-  if (!isPlainObject(ev)) return ['', 'must be a JSON object'];
-
-  const { type } = ev;
-  if (!EVENT_TYPES.includes(type)) return ['type', `must be one of ${EVENT_TYPES.join('|')}`];
+  const problem = schemaProblem(ev);
+  if (problem) return problem;
+  const type = /** @type {Record<string, any>} */ (ev).type;
   if (expectedType !== undefined && type !== expectedType) {
     return ['type', `must be "${expectedType}" on this endpoint (got "${type}")`];
   }
-
-  if (typeof ev.messageId !== 'string' || !MESSAGE_ID.test(ev.messageId)) {
-    return ['messageId', 'must be "df-" followed by a UUID v4'];
-  }
-  if (typeof ev.anonymousId !== 'string' || !UUID_V4.test(ev.anonymousId)) {
-    return ['anonymousId', 'must be a UUID v4'];
-  }
-  if (!isRealTimestamp(ev.timestamp)) {
-    return ['timestamp', 'must be an ISO 8601 UTC date with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)'];
-  }
-  if (!isAbsent(ev.userId) && !isNonEmptyString(ev.userId)) return ['userId', 'must be a non-empty string'];
-  if (!isAbsent(ev.groupId) && !isNonEmptyString(ev.groupId)) return ['groupId', 'must be a non-empty string'];
-
-  const optionalObject = (field) =>
-    !isAbsent(ev[field]) && !isPlainObject(ev[field]) ? [field, `(${type}) must be an object when present`] : null;
-
-  switch (type) {
-    case 'track': {
-      if (!isNonEmptyString(ev.event)) return ['event', '(track) must be a non-empty string'];
-      const p = optionalObject('properties');
-      if (p) return p;
-      break;
-    }
-    case 'page': {
-      if (!isAbsent(ev.name) && typeof ev.name !== 'string') return ['name', '(page) must be a string when present'];
-      const p = optionalObject('properties');
-      if (p) return p;
-      break;
-    }
-    case 'identify': {
-      if (!isNonEmptyString(ev.userId)) return ['userId', '(identify) must be a non-empty string'];
-      const p = optionalObject('traits');
-      if (p) return p;
-      break;
-    }
-    case 'group': {
-      if (!isNonEmptyString(ev.groupId)) return ['groupId', '(group) must be a non-empty string'];
-      const p = optionalObject('traits');
-      if (p) return p;
-      break;
-    }
-    case 'alias': {
-      if (!isNonEmptyString(ev.userId)) return ['userId', '(alias) must be a non-empty string'];
-      if (!isNonEmptyString(ev.previousId)) return ['previousId', '(alias) must be a non-empty string'];
-      break;
-    }
-  }
-
-  const { context } = ev;
-  if (!isPlainObject(context)) return ['context', 'must be an object'];
-  if (!isPlainObject(context.library)) return ['context.library', 'must be an object'];
-  if (context.library.name !== LIBRARY_NAME) return ['context.library.name', `must be "${LIBRARY_NAME}"`];
-  if (typeof context.library.version !== 'string') return ['context.library.version', 'must be a string'];
-  if (!isPlainObject(context.page)) return ['context.page', 'must be an object'];
-  if (typeof context.page.url !== 'string') return ['context.page.url', 'must be a string'];
-
   return null;
 }
 
 /**
  * Validate one event. Returns null when OK, else a message naming the field,
- * e.g. `messageId must be "df-" followed by a UUID v4`.
+ * e.g. `messageId must be at most 128 characters`.
  * @param {unknown} ev
  * @param {string} [expectedType] the type a single-event endpoint requires
+ * @returns {string | null}
  */
 export function validateEvent(ev, expectedType) {
   const problem = firstProblem(ev, expectedType);
@@ -125,12 +143,22 @@ export function validateEvent(ev, expectedType) {
   return `${path || 'event'} ${text}`;
 }
 
+/** @typedef {{ status: 400 | 413, code: 'invalid_payload' | 'payload_too_large', message: string }} Problem */
+
+/** @param {string} message @returns {Problem} */
 const invalid = (message) => ({ status: 400, code: 'invalid_payload', message });
+/** @param {string} message @returns {Problem} */
 const tooLarge = (message) => ({ status: 413, code: 'payload_too_large', message });
 
-/** 413 answer for an event over MAX_EVENT_BYTES, or null. `where` names it ("batch[3]" / "event"). */
-export function checkEventSize(ev, where = 'event') {
-  const bytes = eventBytes(ev);
+/**
+ * 413 answer for an event over MAX_EVENT_BYTES, or null. `where` names it ("batch[3]" / "event").
+ * @param {unknown} ev
+ * @param {string} [where]
+ * @param {string} [text] its JSON text, when already made
+ * @returns {Problem | null}
+ */
+export function checkEventSize(ev, where = 'event', text) {
+  const bytes = eventBytes(ev, text);
   if (bytes <= MAX_EVENT_BYTES) return null;
   const id = isPlainObject(ev) && typeof ev.messageId === 'string' ? ev.messageId : 'none';
   return tooLarge(`${where} (messageId ${id}) is ${bytes} bytes; at most ${MAX_EVENT_BYTES} bytes an event`);
@@ -139,8 +167,11 @@ export function checkEventSize(ev, where = 'event') {
 /**
  * Validate a `/v1/batch` body `{batch: [...]}`.
  * Returns null when OK, else `{status, code, message}` for the first problem.
+ * @param {unknown} body
+ * @param {string[]} [texts] filled with each event's JSON text (eventText), made for the size check anyway
+ * @returns {Problem | null}
  */
-export function validateBatch(body) {
+export function validateBatch(body, texts) {
   if (!isPlainObject(body)) return invalid('body must be a JSON object with a "batch" array');
   const { batch } = body;
   if (!Array.isArray(batch)) return invalid('batch must be an array of events');
@@ -151,7 +182,9 @@ export function validateBatch(body) {
   for (let i = 0; i < batch.length; i++) {
     const where = `batch[${i}]`;
     // Size first: an oversized event is a 413 whatever its content.
-    const size = checkEventSize(batch[i], where);
+    const text = eventText(batch[i]);
+    if (texts && text !== undefined) texts[i] = text;
+    const size = checkEventSize(batch[i], where, text);
     if (size) return size;
     const problem = firstProblem(batch[i]);
     if (problem) {
@@ -160,4 +193,26 @@ export function validateBatch(body) {
     }
   }
   return null;
+}
+
+/**
+ * How deeply the JSON text nests objects and arrays, counted without parsing it
+ * (strings skipped), so a body like `[[[[...]]]]` is refused before anything recurses into it.
+ * @param {string} text
+ */
+export function jsonDepth(text) {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }

@@ -2,10 +2,12 @@
 // before each test; helpers to build pages with the pasted stub and to read what the gateway got.
 import { test as base, expect, type Page, type Request } from '@playwright/test';
 import { gunzipSync } from 'node:zlib';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway } from '../../gateway/app.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { snippetTag } from '../../snippet/build.mjs';
 import { startSite, type Site } from './site';
 
@@ -44,7 +46,20 @@ export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gate
     await j('/debug/reset', { method: 'POST' });
     const gw: Gw = {
       url,
-      events: () => j('/debug/events'),
+      // Every event of the test, page by page; each one checked against schema/event.schema.json
+      // (the schema the gateway validates with), so the collector and the gateway cannot drift.
+      async events() {
+        const all: any[] = [];
+        for (let cursor = '0'; ; ) {
+          const r = await fetch(`${url}/debug/events?cursor=${cursor}&limit=10000`);
+          for (const ev of await r.json()) {
+            assertSchemaValid(ev);
+            all[all.length] = ev;
+          }
+          cursor = r.headers.get('x-next-cursor') ?? '0';
+          if (r.headers.get('x-has-more') !== 'true') return all;
+        }
+      },
       stats: () => j('/debug/stats'),
       faults: async (f) => void (await j('/debug/faults', { method: 'POST', body: JSON.stringify(f) })),
       async waitFor(n, timeout = 15000) {
@@ -68,6 +83,20 @@ export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gate
     await use(errors);
   },
 });
+
+// The published schema, compiled here on its own (not through the gateway's code), so a lenient
+// gateway could not hide an event the contract refuses.
+const ajv = new (Ajv2020 as any)({ strictTypes: false });
+(addFormats as any)(ajv, ['date-time']);
+const checkEvent = ajv.compile(JSON.parse(readFileSync(new URL('../../schema/event.schema.json', import.meta.url), 'utf8')));
+
+/** Fails the test naming the field when a captured event breaks schema/event.schema.json. */
+export function assertSchemaValid(ev: unknown): void {
+  if (checkEvent(ev)) return;
+  const e = checkEvent.errors.find((x: any) => x.keyword != 'if') || checkEvent.errors[0];
+  const field = [...e.instancePath.split('/').slice(1), e.params.missingProperty].filter(Boolean).join('.') || 'event';
+  throw new Error(`captured event breaks schema/event.schema.json: ${field} ${e.message}\n${JSON.stringify(ev).slice(0, 500)}`);
+}
 
 export function watch(p: Page, errors: string[]): void {
   p.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
@@ -102,5 +131,7 @@ export { expect };
 export function batchOf(r: Request): any[] {
   const b = r.postDataBuffer() || Buffer.alloc(0);
   const text = b[0] == 0x1f && b[1] == 0x8b ? gunzipSync(b).toString('utf8') : b.toString('utf8');
-  return JSON.parse(text).batch;
+  const batch = JSON.parse(text).batch;
+  for (const ev of batch) assertSchemaValid(ev);
+  return batch;
 }
