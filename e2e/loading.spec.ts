@@ -87,9 +87,7 @@ test.describe('configuration cannot race: nothing starts before the document is 
     expect(g.errors).toEqual([]);
   });
 
-  // Needs init() in src/collector.ts (the consent work, issue 9): today the call reaches the
-  // collector, which answers "unknown method init" in debug mode.
-  test.fixme('init({requireConsent}) after the start gates what comes next', async ({ page, gw, site }) => {
+  test('init({requireConsent}) after the start gates what comes next', async ({ page, gw, site }) => {
     const url = site.set('/after-start', await stubPage(gw));
     await page.goto(url);
     await gw.waitFor(1);
