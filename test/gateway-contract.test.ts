@@ -254,3 +254,10 @@ describe('the contract over HTTP', () => {
     assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] })).status, 200);
   });
 });
+
+test('ids up to the collector\'s own limit (1,024 characters) are accepted, longer ones refused', () => {
+  // The collector sends any 1-1024 character userId/groupId (README, "Input rules"): the gateway
+  // must not refuse what the client promises to send (the fuzz test found a 1,024-character groupId refused).
+  assert.equal(validateEvent(makeEvent('group', { groupId: 'g'.repeat(1024) })), null);
+  assert.match(String(validateEvent(makeEvent('group', { groupId: 'g'.repeat(1025) }))), /groupId/);
+});
