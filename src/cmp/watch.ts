@@ -22,27 +22,26 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
   const auto = which == 'auto';
   const use = (name: string) => which == name || auto;
   const on = (ev: string, f: (e: any) => unknown) => listen(window, ev, f);
-  // A reader's answer, if it is one; nothing a CMP hands us can throw into the page.
-  const put = (f: () => Reading | undefined | false | '' | 0 | null) => {
-    try {
-      const r = f();
-      r && set(r);
-    } catch {}
-  };
-  const map = o.consentSource && o.consentSource.map;
-
-  // Finders return truthy once their CMP is found (and hooked); the others are polled.
-  const pending: ((() => unknown) | 0)[] = [];
+  // Finders return truthy once their CMP is found (and hooked); the others are polled. Nothing a
+  // CMP hands us can throw into the page.
   const found = (f: () => unknown) => {
     try {
       return f();
     } catch {}
   };
+  // A reader's answer, if it is one.
+  const put = (f: () => Reading | undefined | false | '' | 0 | null) =>
+    found(() => {
+      const r = f();
+      r && set(r);
+    });
+  const map = o.consentSource && o.consentSource.map;
+  let pending: (() => unknown)[] = [];
   const seek = (f: () => unknown) => found(f) || (pending[pending.length] = f);
   const poll = () => {
     let n = 0;
     const t = setInterval(() => {
-      for (let i = 0; i < pending.length; i++) if (pending[i] && found(pending[i] as () => unknown)) pending[i] = 0;
+      pending = pending.filter((f) => !found(f));
       if (++n >= 40) clearInterval(t);
     }, 250);
   };
