@@ -45,11 +45,11 @@ function flags(x: any, into: Record<string, boolean> = {}): Record<string, boole
  * (DIDOMI_MAP or `map`) is in it: the status says nothing about our categories.
  */
 export function readDidomi(s: any, map?: Record<string, string>): Reading | undefined {
-  if (!s || typeof s != 'object') return;
-  const purposes = flags(s.purposes);
-  const li = flags(s.purposes_li);
+  // Not an object: no purposes, so no answer.
+  const purposes = flags(s?.purposes);
+  const li = flags(s?.purposes_li);
   for (const k in li) if (li[k] || !(k in purposes)) purposes[k] = li[k];
-  const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s.vendors) });
+  const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s?.vendors) });
   if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
   return r;
 }

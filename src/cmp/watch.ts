@@ -35,7 +35,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
       const r = f();
       r && set(r);
     });
-  const map = o.consentSource && o.consentSource.map;
+  const map = o.consentSource?.map;
   let pending: (() => unknown)[] = [];
   const seek = (f: () => unknown) => found(f) || (pending[pending.length] = f);
   const poll = () => {
@@ -73,7 +73,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     const read = () =>
       put(() => {
         // Before the visitor answers, Cookiebot.consent holds its defaults (all false): not an answer.
-        const c = (win.Cookiebot && win.Cookiebot.hasResponse !== false && win.Cookiebot.consent) || parseCookieConsent(cookieGet('CookieConsent'));
+        const c = (win.Cookiebot?.hasResponse !== false && win.Cookiebot?.consent) || parseCookieConsent(cookieGet('CookieConsent'));
         return c && readCookiebot(c);
       });
     read();
@@ -98,7 +98,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
             let j = e.data;
             if (e.source != f) return;
             if (typeof j == 'string') j = JSON.parse(j);
-            const r = j && j.__tcfapiReturn;
+            const r = j?.__tcfapiReturn;
             if (r && r.callId == callId) got(r.returnValue, r.success);
           });
           f.postMessage({ __tcfapiCall: { command: 'addEventListener', version: 2, callId } }, '*');
@@ -119,9 +119,9 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
       D = D || win.Didomi;
       const read = () =>
         put(() =>
-          D.isConsentRequired && D.isConsentRequired() === false
+          D.isConsentRequired?.() === false
             ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
-            : !(D.shouldConsentBeCollected && D.shouldConsentBeCollected()) && readDidomi(D.getCurrentUserStatus(), map),
+            : !D.shouldConsentBeCollected?.() && readDidomi(D.getCurrentUserStatus(), map),
         );
       read();
       const l = win.didomiEventListeners;
@@ -130,14 +130,14 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     seek(() => {
       const ready = win.didomiOnReady;
       if (ready && typeof ready.push == 'function') return ready.push(attach), 1;
-      if (win.Didomi && win.Didomi.getCurrentUserStatus) return attach(win.Didomi), 1;
+      if (win.Didomi?.getCurrentUserStatus) return attach(win.Didomi), 1;
     });
   }
 
   if (use('osano')) {
     put(() => readOsano(lsGet('osano_consentmanager') || cookieGet('osano_consentmanager')));
     seek(() => {
-      const cm = win.Osano && win.Osano.cm;
+      const cm = win.Osano?.cm;
       if (!cm || typeof cm.addEventListener != 'function') return;
       // osano-cm-initialized passes undefined until the visitor has answered.
       let answered = 0;
