@@ -35,8 +35,8 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
 }
 
 /** The reading of a stored value; undefined when absent, unreadable or naming no mapped code. */
-export function readCustom(raw: string | null | undefined, src: ConsentSource): Reading | undefined {
-  if (!raw || !src || !src.map) return;
+export function readCustom(raw: any, src: ConsentSource): Reading | undefined {
+  // Absent, no source or no map: parsing throws or nothing is mapped.
   try {
     const on = parseConsentValue(raw, src.format);
     return on && mapped(on, src.map);

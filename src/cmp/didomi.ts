@@ -55,8 +55,8 @@ export function readDidomi(s: any, map?: Record<string, string>): Reading | unde
 }
 
 /** The `didomi_token` value: base64 (or base64url) JSON. */
-export function readDidomiToken(token?: string | null, map?: Record<string, string>): Reading | undefined {
-  if (!token) return;
+export function readDidomiToken(token: any, map?: Record<string, string>): Reading | undefined {
+  // Absent or not base64 JSON: atob or JSON.parse throws.
   try {
     return readDidomi(JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/'))), map);
   } catch {}

@@ -21,9 +21,9 @@
 import { reading, type Reading } from './reading';
 
 export function readTcf(d: any): Reading | undefined {
-  if (!d || typeof d != 'object') return;
-  const free = d.gdprApplies === false;
-  if (!free && !/^(tcloaded|useractioncomplete)$/.test(d.eventStatus)) return;
+  // Anything but a TCData (not an object) has no eventStatus: not an answer.
+  const free = d?.gdprApplies === false;
+  if (!free && !/^(tcloaded|useractioncomplete)$/.test(d?.eventStatus)) return;
   const p = d.purpose;
   const pub = d.publisher || {};
   let usesPub = 0;
