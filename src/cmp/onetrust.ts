@@ -8,10 +8,7 @@ import { reading, type Reading } from './reading';
 import { parseConsentValue } from './custom';
 
 /** The `groups` value of an `OptanonConsent` cookie (already cookie-decoded). */
-export const oneTrustGroups = (cookie?: string | null): string | undefined => {
-  const g = /(?:^|&)groups=([^&]*)/.exec(cookie || '');
-  return g ? decodeURIComponent(g[1]) : undefined;
-};
+export const oneTrustGroups = (cookie?: string | null): string | undefined => new URLSearchParams(cookie || '').get('groups') || undefined;
 
 export function readOneTrust(groups: string): Reading | undefined {
   // `C0001:1,C0002:0` or `,C0001,C0003,` is the custom reader's comma format (OneTrust writes 0/1 only).

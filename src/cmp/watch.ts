@@ -114,7 +114,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     // and registers what is pushed on `didomiEventListeners` (developers.didomi.io/cmp/web-sdk/
     // reference/events; `Didomi.on` otherwise). Both arrays are the page's (or the SDK's): the
     // collector never creates them.
-    const attach = (D: any) =>
+    const attach = (D?: any) =>
       found(() => {
       D = D || win.Didomi;
       const read = () =>
@@ -125,12 +125,12 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
         );
       read();
       const l = win.didomiEventListeners;
-      l && typeof l.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
+      typeof l?.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
       });
     seek(() => {
       const ready = win.didomiOnReady;
-      if (ready && typeof ready.push == 'function') return ready.push(attach), 1;
-      if (win.Didomi?.getCurrentUserStatus) return attach(win.Didomi), 1;
+      if (typeof ready?.push == 'function') return ready.push(attach), 1;
+      if (win.Didomi?.getCurrentUserStatus) return attach(), 1;
     });
   }
 
@@ -138,7 +138,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     put(() => readOsano(lsGet('osano_consentmanager') || cookieGet('osano_consentmanager')));
     seek(() => {
       const cm = win.Osano?.cm;
-      if (!cm || typeof cm.addEventListener != 'function') return;
+      if (typeof cm?.addEventListener != 'function') return;
       // osano-cm-initialized passes undefined until the visitor has answered.
       let answered = 0;
       const read = (c?: unknown) => answered && put(() => readOsano(c || cm.getConsent()));
