@@ -28,13 +28,17 @@ export const DIDOMI_MAP: Record<string, string> = {
   select_personalized_content: P,
 };
 
-/** `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`. */
-function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
-  if (x && typeof x == 'object') {
-    if (Array.isArray(x.enabled) || Array.isArray(x.disabled)) {
-      for (const k of x.disabled || []) into[k] = false;
-      for (const k of x.enabled || []) into[k] = true;
-    } else for (const k in x) if (x[k] && typeof x[k] == 'object' && 'enabled' in x[k]) into[k] = x[k].enabled === true;
+/**
+ * `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`; an id
+ * in both lists is enabled.
+ */
+function flags(x: any): Record<string, boolean> {
+  const into: Record<string, boolean> = {};
+  for (const k in x) {
+    const v = x[k];
+    if (Array.isArray(v)) {
+      if (k == 'enabled' || k == 'disabled') for (const id of v) into[id] ||= k == 'enabled';
+    } else if (v && typeof v == 'object' && 'enabled' in v) into[k] = v.enabled === true;
   }
   return into;
 }
