@@ -29,16 +29,15 @@ export const DIDOMI_MAP: Record<string, string> = {
 };
 
 /**
- * `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`; an id
- * in both lists is enabled.
+ * `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`, added
+ * to `into`: an id is on when any list turns it on (consent or legitimate interest).
  */
-function flags(x: any): Record<string, boolean> {
-  const into: Record<string, boolean> = {};
+function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
   for (const k in x) {
     const v = x[k];
     if (Array.isArray(v)) {
       if (k == 'enabled' || k == 'disabled') for (const id of v) into[id] ||= k == 'enabled';
-    } else if (v && typeof v == 'object' && 'enabled' in v) into[k] = v.enabled === true;
+    } else if (v && typeof v == 'object' && 'enabled' in v) into[k] ||= v.enabled === true;
   }
   return into;
 }
@@ -50,9 +49,7 @@ function flags(x: any): Record<string, boolean> {
  */
 export function readDidomi(s: any, map?: Record<string, string>): Reading | undefined {
   // Not an object: no purposes, so no answer.
-  const purposes = flags(s?.purposes);
-  const li = flags(s?.purposes_li);
-  for (const k in li) if (li[k] || !(k in purposes)) purposes[k] = li[k];
+  const purposes = flags(s?.purposes_li, flags(s?.purposes));
   const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s?.vendors) });
   if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
   return r;
