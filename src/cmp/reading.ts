@@ -40,4 +40,4 @@ export function mapped(on: Record<string, boolean>, map: Record<string, string>,
 }
 
 /** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */
-export const yes = (v: unknown): boolean => v === true || /^(1|true|yes|y|on|accept(ed)?|allow(ed)?|grant(ed)?|opt-?in)$/i.test(String(v).trim());
+export const yes = (v: unknown): boolean => v === true || /^(1|true|y(es)?|on|(accept|allow|grant)(ed)?|opt-?in)$/i.test(String(v).trim());

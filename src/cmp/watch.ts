@@ -99,7 +99,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
             if (e.source != f) return;
             if (typeof j == 'string') j = JSON.parse(j);
             const r = j?.__tcfapiReturn;
-            if (r && r.callId == callId) got(r.returnValue, r.success);
+            if (r?.callId == callId) got(r.returnValue, r.success);
           });
           f.postMessage({ __tcfapiCall: { command: 'addEventListener', version: 2, callId } }, '*');
           return 1;
