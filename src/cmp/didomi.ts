@@ -32,7 +32,7 @@ export const DIDOMI_MAP: Record<string, string> = {
  * `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`, added
  * to `into`: an id is on when any list turns it on (consent or legitimate interest).
  */
-function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
+const flags = (x: any, into: Record<string, boolean> = {}): Record<string, boolean> => {
   for (const k in x) {
     const v = x[k];
     if (Array.isArray(v)) {
@@ -40,20 +40,20 @@ function flags(x: any, into: Record<string, boolean> = {}): Record<string, boole
     } else if (v && typeof v == 'object' && 'enabled' in v) into[k] ||= v.enabled === true;
   }
   return into;
-}
+};
 
 /**
  * A Didomi user status (the token's JSON or getCurrentUserStatus()). A purpose is on with
  * consent or, where the token lists it, legitimate interest. Undefined when no purpose it knows
  * (DIDOMI_MAP or `map`) is in it: the status says nothing about our categories.
  */
-export function readDidomi(s: any, map?: Record<string, string>): Reading | undefined {
+export const readDidomi = (s: any, map?: Record<string, string>): Reading | undefined => {
   // Not an object: no purposes, so no answer.
   const purposes = flags(s?.purposes_li, flags(s?.purposes));
   const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s?.vendors) });
   if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
   return r;
-}
+};
 
 /** The `didomi_token` value: base64 (or base64url) JSON. */
 export function readDidomiToken(token: any, map?: Record<string, string>): Reading | undefined {

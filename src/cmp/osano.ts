@@ -11,7 +11,7 @@ import { reading, type Reading } from './reading';
 
 const CODES = ['ESSENTIAL', 'STORAGE', 'ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'OPT_OUT'];
 
-export function readOsano(c: any): Reading | undefined {
+export const readOsano = (c: any): Reading | undefined => {
   // Unparsable, or not an object (`in` throws): not an answer.
   try {
     if (typeof c == 'string') c = JSON.parse(c);
@@ -20,4 +20,4 @@ export function readOsano(c: any): Reading | undefined {
     for (const k of CODES) if (k in c) (on[k] = c[k] == 'ACCEPT'), (any = 1);
     return any ? reading(on, on.STORAGE, on.ANALYTICS, on.MARKETING && !on.OPT_OUT, on.PERSONALIZATION) : undefined;
   } catch {}
-}
+};

@@ -26,7 +26,7 @@ export const reading = (categories: Record<string, unknown>, ...v: unknown[]): R
  * mapped to it is known and every known one is on; `essential` is always granted. Undefined when
  * no mapped code is known at all (nothing to go by: not an answer).
  */
-export function mapped(on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined {
+export const mapped = (on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined => {
   const known: Record<string, number> = {};
   const off: Record<string, number> = {};
   let any = 0;
@@ -37,7 +37,7 @@ export function mapped(on: Record<string, boolean>, map: Record<string, string>,
         if (!on[code]) off[c] = 1;
       }
   return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => known[c] && !off[c])) : undefined;
-}
+};
 
 /** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */
 export const yes = (v: unknown): boolean => v === true || /^(1|true|y(es)?|on|(accept|allow|grant)(ed)?|opt-?in)$/i.test(String(v).trim());
