@@ -14,18 +14,15 @@
 import { mapped, type Reading } from './reading';
 import { state } from '../consent';
 
-const A = 'analytics';
-const M = 'marketing';
-const P = 'personalization';
 export const DIDOMI_MAP: Record<string, string> = {
   cookies: 'functional',
-  measure_content_performance: A,
-  select_basic_ads: M,
-  create_ads_profile: M,
-  select_personalized_ads: M,
-  measure_ad_performance: M,
-  create_content_profile: P,
-  select_personalized_content: P,
+  measure_content_performance: 'analytics',
+  select_basic_ads: 'marketing',
+  create_ads_profile: 'marketing',
+  select_personalized_ads: 'marketing',
+  measure_ad_performance: 'marketing',
+  create_content_profile: 'personalization',
+  select_personalized_content: 'personalization',
 };
 
 /**

@@ -38,12 +38,10 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
   const map = o.consentSource?.map;
   let pending: (() => unknown)[] = [];
   const seek = (f: () => unknown) => found(f) || (pending[pending.length] = f);
-  const poll = () => {
-    let n = 0;
-    const t = setInterval(() => {
-      pending = pending.filter((f) => !found(f));
-      if (++n >= 40) clearInterval(t);
-    }, 250);
+  // Tries the pending finders now and then every 250 ms, 40 times (10 s).
+  const poll = (n = 40) => {
+    pending = pending.filter((f) => !found(f));
+    if (n) setTimeout(poll, 250, n - 1);
   };
 
   if (use('onetrust')) {
@@ -165,6 +163,6 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
 
   if (pending.length) {
     poll();
-    if (document.readyState != 'complete') on('load', poll);
+    if (document.readyState != 'complete') on('load', () => poll());
   }
 }
