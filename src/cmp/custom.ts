@@ -21,7 +21,7 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
   const on: Record<string, boolean> = {};
   if (format == 'json') {
     const j = JSON.parse(raw);
-    if (!j || typeof j != 'object') return;
+    // Not an object (a number, null, a string): no code a map names, so not an answer.
     for (const k in j) Array.isArray(j) ? (on[j[k]] = true) : (on[k] = yes(j[k]));
     return on;
   }
