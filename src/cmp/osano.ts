@@ -16,8 +16,7 @@ export const readOsano = (c: any): Reading | undefined => {
   try {
     if (typeof c == 'string') c = JSON.parse(c);
     const on: Record<string, boolean> = {};
-    let any = 0;
-    for (const k of CODES) if (k in c) (on[k] = c[k] == 'ACCEPT'), (any = 1);
-    return any ? reading(on, on.STORAGE, on.ANALYTICS, on.MARKETING && !on.OPT_OUT, on.PERSONALIZATION) : undefined;
+    for (const k of CODES) if (k in c) on[k] = c[k] == 'ACCEPT';
+    return Object.keys(on).length ? reading(on, on.STORAGE, on.ANALYTICS, on.MARKETING && !on.OPT_OUT, on.PERSONALIZATION) : undefined;
   } catch {}
 };
