@@ -16,6 +16,6 @@ export function parseCookieConsent(raw?: string | null): Record<string, boolean>
 }
 
 export function readCookiebot(c: any): Reading {
-  const p = !!c.preferences;
-  return reading({ necessary: true, preferences: p, statistics: !!c.statistics, marketing: !!c.marketing }, p, c.statistics, c.marketing, p);
+  const on = { necessary: true, preferences: !!c.preferences, statistics: !!c.statistics, marketing: !!c.marketing };
+  return reading(on, on.preferences, on.statistics, on.marketing, on.preferences);
 }

@@ -21,7 +21,7 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
   const on: Record<string, boolean> = {};
   if (format == 'json') {
     const j = JSON.parse(raw);
-    if (!j || typeof j != 'object') return;
+    // Not an object (a number, null, a string): no code a map names, so not an answer.
     for (const k in j) Array.isArray(j) ? (on[j[k]] = true) : (on[k] = yes(j[k]));
     return on;
   }
@@ -35,8 +35,8 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
 }
 
 /** The reading of a stored value; undefined when absent, unreadable or naming no mapped code. */
-export function readCustom(raw: string | null | undefined, src: ConsentSource): Reading | undefined {
-  if (!raw || !src || !src.map) return;
+export function readCustom(raw: any, src: ConsentSource): Reading | undefined {
+  // Absent, no source or no map: parsing throws or nothing is mapped.
   try {
     const on = parseConsentValue(raw, src.format);
     return on && mapped(on, src.map);

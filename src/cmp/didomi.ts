@@ -14,49 +14,47 @@
 import { mapped, type Reading } from './reading';
 import { state } from '../consent';
 
-const A = 'analytics';
-const M = 'marketing';
-const P = 'personalization';
 export const DIDOMI_MAP: Record<string, string> = {
   cookies: 'functional',
-  measure_content_performance: A,
-  select_basic_ads: M,
-  create_ads_profile: M,
-  select_personalized_ads: M,
-  measure_ad_performance: M,
-  create_content_profile: P,
-  select_personalized_content: P,
+  measure_content_performance: 'analytics',
+  select_basic_ads: 'marketing',
+  create_ads_profile: 'marketing',
+  select_personalized_ads: 'marketing',
+  measure_ad_performance: 'marketing',
+  create_content_profile: 'personalization',
+  select_personalized_content: 'personalization',
 };
 
-/** `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`. */
-function flags(x: any, into: Record<string, boolean> = {}): Record<string, boolean> {
-  if (x && typeof x == 'object') {
-    if (Array.isArray(x.enabled) || Array.isArray(x.disabled)) {
-      for (const k of x.disabled || []) into[k] = false;
-      for (const k of x.enabled || []) into[k] = true;
-    } else for (const k in x) if (x[k] && typeof x[k] == 'object' && 'enabled' in x[k]) into[k] = x[k].enabled === true;
+/**
+ * `{enabled: [ids], disabled: [ids]}` (token) or `{id: {enabled}}` (SDK) as `{id: boolean}`, added
+ * to `into`: an id is on when any list turns it on (consent or legitimate interest).
+ */
+const flags = (x: any, into: Record<string, boolean> = {}): Record<string, boolean> => {
+  for (const k in x) {
+    const v = x[k];
+    if (Array.isArray(v)) {
+      if (k == 'enabled' || k == 'disabled') for (const id of v) into[id] ||= k == 'enabled';
+    } else if (v && typeof v == 'object' && 'enabled' in v) into[k] ||= v.enabled === true;
   }
   return into;
-}
+};
 
 /**
  * A Didomi user status (the token's JSON or getCurrentUserStatus()). A purpose is on with
  * consent or, where the token lists it, legitimate interest. Undefined when no purpose it knows
  * (DIDOMI_MAP or `map`) is in it: the status says nothing about our categories.
  */
-export function readDidomi(s: any, map?: Record<string, string>): Reading | undefined {
-  if (!s || typeof s != 'object') return;
-  const purposes = flags(s.purposes);
-  const li = flags(s.purposes_li);
-  for (const k in li) if (li[k] || !(k in purposes)) purposes[k] = li[k];
-  const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s.vendors) });
+export const readDidomi = (s: any, map?: Record<string, string>): Reading | undefined => {
+  // Not an object: no purposes, so no answer.
+  const purposes = flags(s?.purposes_li, flags(s?.purposes));
+  const r = mapped(purposes, { ...DIDOMI_MAP, ...map }, { purposes, vendors: flags(s?.vendors) });
   if (r && purposes.cookies === false) r.canonical = state() as Reading['canonical'];
   return r;
-}
+};
 
 /** The `didomi_token` value: base64 (or base64url) JSON. */
-export function readDidomiToken(token?: string | null, map?: Record<string, string>): Reading | undefined {
-  if (!token) return;
+export function readDidomiToken(token: any, map?: Record<string, string>): Reading | undefined {
+  // Absent or not base64 JSON: atob or JSON.parse throws.
   try {
     return readDidomi(JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/'))), map);
   } catch {}

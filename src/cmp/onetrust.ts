@@ -5,18 +5,13 @@
 // Mapping: C0001 → essential, C0002 → analytics, C0003 → functional + personalization,
 // C0004 → marketing; every group code is kept verbatim in `categories`.
 import { reading, type Reading } from './reading';
+import { parseConsentValue } from './custom';
 
 /** The `groups` value of an `OptanonConsent` cookie (already cookie-decoded). */
-export const oneTrustGroups = (cookie?: string | null): string | undefined => {
-  const g = /(?:^|&)groups=([^&]*)/.exec(cookie || '');
-  return g ? decodeURIComponent(g[1]) : undefined;
-};
+export const oneTrustGroups = (cookie?: string | null): string | undefined => new URLSearchParams(cookie || '').get('groups') || undefined;
 
 export function readOneTrust(groups: string): Reading | undefined {
-  const on: Record<string, boolean> = {};
-  for (const g of groups.split(',')) {
-    const [k, v] = g.split(':');
-    if (k) on[k] = v == null || v == '1';
-  }
+  // `C0001:1,C0002:0` or `,C0001,C0003,` is the custom reader's comma format (OneTrust writes 0/1 only).
+  const on = parseConsentValue(groups, 'comma')!;
   return Object.keys(on).length ? reading(on, on.C0003, on.C0002, on.C0004, on.C0003) : undefined;
 }

@@ -11,17 +11,12 @@ import { reading, type Reading } from './reading';
 
 const CODES = ['ESSENTIAL', 'STORAGE', 'ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'OPT_OUT'];
 
-export function readOsano(v: unknown): Reading | undefined {
-  let c: any = v;
-  if (typeof c == 'string')
-    try {
-      c = JSON.parse(c);
-    } catch {
-      return;
-    }
-  if (!c || typeof c != 'object') return;
-  const on: Record<string, boolean> = {};
-  let any = 0;
-  for (const k of CODES) if (k in c) (on[k] = c[k] == 'ACCEPT'), (any = 1);
-  return any ? reading(on, on.STORAGE, on.ANALYTICS, on.MARKETING && !on.OPT_OUT, on.PERSONALIZATION) : undefined;
-}
+export const readOsano = (c: any): Reading | undefined => {
+  // Unparsable, or not an object (`in` throws): not an answer.
+  try {
+    if (typeof c == 'string') c = JSON.parse(c);
+    const on: Record<string, boolean> = {};
+    for (const k of CODES) if (k in c) on[k] = c[k] == 'ACCEPT';
+    return Object.keys(on).length ? reading(on, on.STORAGE, on.ANALYTICS, on.MARKETING && !on.OPT_OUT, on.PERSONALIZATION) : undefined;
+  } catch {}
+};

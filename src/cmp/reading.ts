@@ -26,18 +26,14 @@ export const reading = (categories: Record<string, unknown>, ...v: unknown[]): R
  * mapped to it is known and every known one is on; `essential` is always granted. Undefined when
  * no mapped code is known at all (nothing to go by: not an answer).
  */
-export function mapped(on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined {
-  const known: Record<string, number> = {};
-  const off: Record<string, number> = {};
+export const mapped = (on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined => {
+  // Category → every code mapped to it so far is on (absent: none yet).
+  const all: Record<string, boolean> = {};
   let any = 0;
   for (const code in map)
-    if (typeof on[code] == 'boolean')
-      for (const c of String(map[code]).split(/[\s,]+/)) {
-        known[c] = any = 1;
-        if (!on[code]) off[c] = 1;
-      }
-  return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => known[c] && !off[c])) : undefined;
-}
+    if (typeof on[code] == 'boolean') for (const c of String(map[code]).split(/[\s,]+/)) (all[c] = all[c] != false && on[code]), (any = 1);
+  return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => all[c])) : undefined;
+};
 
 /** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */
-export const yes = (v: unknown): boolean => v === true || /^(1|true|yes|y|on|accept(ed)?|allow(ed)?|grant(ed)?|opt-?in)$/i.test(String(v).trim());
+export const yes = (v: unknown): boolean => v === true || /^(1|true|y(es)?|on|(accept|allow|grant)(ed)?|opt-?in)$/i.test(String(v).trim());

@@ -20,30 +20,26 @@
 // `useractioncomplete` are answers (`cmpuishown`: the visitor has not chosen yet).
 import { reading, type Reading } from './reading';
 
-const LI = [2, 7, 8, 9, 10, 11];
-
 export function readTcf(d: any): Reading | undefined {
-  if (!d || typeof d != 'object') return;
-  const free = d.gdprApplies === false;
-  if (!free && !/^(tcloaded|useractioncomplete)$/.test(d.eventStatus)) return;
-  const p = d.purpose || {};
+  // Anything but a TCData (not an object) has no eventStatus: not an answer.
+  const free = d?.gdprApplies === false;
+  if (!free && !/^(tcloaded|useractioncomplete)$/.test(d?.eventStatus)) return;
+  const p = d.purpose;
   const pub = d.publisher || {};
-  const c = p.consents || {};
-  const li = p.legitimateInterests || {};
-  const pc = pub.consents || {};
-  const pli = pub.legitimateInterests || {};
-  const restr = pub.restrictions || {};
-  const usesPub = Object.keys(pc).length + Object.keys(pli).length > 0;
+  let usesPub = 0;
+  // for-in, not Object.keys: a missing (null) segment just has no keys.
+  for (const _ in pub.consents) usesPub = 1;
+  for (const _ in pub.legitimateInterests) usesPub = 1;
   const allowed = (n: number) => {
     if (n == 1 && d.purposeOneTreatment === true) return true;
     const types: Record<number, number> = {};
-    for (const v in restr[n] || {}) types[restr[n][v]] = 1;
-    if (types[0]) return false;
-    const byConsent = !types[2] && c[n] === true && (!usesPub || pc[n] === true);
-    const byLi = !types[1] && LI.indexOf(n) >= 0 && li[n] === true && (!usesPub || pli[n] === true);
-    return byConsent || byLi;
+    for (const v in pub.restrictions?.[n]) types[pub.restrictions[n][v]] = 1;
+    // Purpose n on one legal basis (`key`), unless a restriction of type `r` takes that basis away.
+    const by = (key: string, r: number) => !types[r] && p?.[key]?.[n] === true && (!usesPub || pub[key]?.[n] === true);
+    // Legitimate interest only for 2, 7, 8, 9, 10, 11 (n is at most 8 here).
+    return !types[0] && (by('consents', 2) || ((n == 2 || n > 6) && by('legitimateInterests', 1)));
   };
   const all = (...n: number[]) => free || n.every(allowed);
-  const categories: Record<string, unknown> = { tcString: '' + (d.tcString || ''), purposes: { ...c }, legitimateInterests: { ...li } };
+  const categories: Record<string, unknown> = { tcString: '' + (d.tcString || ''), purposes: { ...p?.consents }, legitimateInterests: { ...p?.legitimateInterests } };
   return reading(categories, all(1), all(1, 8), all(1, 2, 3, 4, 7), all(1, 5, 6));
 }

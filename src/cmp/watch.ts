@@ -22,29 +22,26 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
   const auto = which == 'auto';
   const use = (name: string) => which == name || auto;
   const on = (ev: string, f: (e: any) => unknown) => listen(window, ev, f);
-  // A reader's answer, if it is one; nothing a CMP hands us can throw into the page.
-  const put = (f: () => Reading | undefined | false | '' | 0 | null) => {
-    try {
-      const r = f();
-      r && set(r);
-    } catch {}
-  };
-  const map = o.consentSource && o.consentSource.map;
-
-  // Finders return truthy once their CMP is found (and hooked); the others are polled.
-  const pending: ((() => unknown) | 0)[] = [];
+  // Finders return truthy once their CMP is found (and hooked); the others are polled. Nothing a
+  // CMP hands us can throw into the page.
   const found = (f: () => unknown) => {
     try {
       return f();
     } catch {}
   };
+  // A reader's answer, if it is one.
+  const put = (f: () => Reading | undefined | false | '' | 0 | null) =>
+    found(() => {
+      const r = f();
+      r && set(r);
+    });
+  const map = o.consentSource?.map;
+  let pending: (() => unknown)[] = [];
   const seek = (f: () => unknown) => found(f) || (pending[pending.length] = f);
-  const poll = () => {
-    let n = 0;
-    const t = setInterval(() => {
-      for (let i = 0; i < pending.length; i++) if (pending[i] && found(pending[i] as () => unknown)) pending[i] = 0;
-      if (++n >= 40) clearInterval(t);
-    }, 250);
+  // Tries the pending finders now and then every 250 ms, 40 times (10 s).
+  const poll = (n = 40) => {
+    pending = pending.filter((f) => !found(f));
+    if (n) setTimeout(poll, 250, n - 1);
   };
 
   if (use('onetrust')) {
@@ -74,7 +71,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     const read = () =>
       put(() => {
         // Before the visitor answers, Cookiebot.consent holds its defaults (all false): not an answer.
-        const c = (win.Cookiebot && win.Cookiebot.hasResponse !== false && win.Cookiebot.consent) || parseCookieConsent(cookieGet('CookieConsent'));
+        const c = (win.Cookiebot?.hasResponse !== false && win.Cookiebot?.consent) || parseCookieConsent(cookieGet('CookieConsent'));
         return c && readCookiebot(c);
       });
     read();
@@ -99,8 +96,8 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
             let j = e.data;
             if (e.source != f) return;
             if (typeof j == 'string') j = JSON.parse(j);
-            const r = j && j.__tcfapiReturn;
-            if (r && r.callId == callId) got(r.returnValue, r.success);
+            const r = j?.__tcfapiReturn;
+            if (r?.callId == callId) got(r.returnValue, r.success);
           });
           f.postMessage({ __tcfapiCall: { command: 'addEventListener', version: 2, callId } }, '*');
           return 1;
@@ -115,31 +112,31 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     // and registers what is pushed on `didomiEventListeners` (developers.didomi.io/cmp/web-sdk/
     // reference/events; `Didomi.on` otherwise). Both arrays are the page's (or the SDK's): the
     // collector never creates them.
-    const attach = (D: any) =>
+    const attach = (D?: any) =>
       found(() => {
       D = D || win.Didomi;
       const read = () =>
         put(() =>
-          D.isConsentRequired && D.isConsentRequired() === false
+          D.isConsentRequired?.() === false
             ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
-            : !(D.shouldConsentBeCollected && D.shouldConsentBeCollected()) && readDidomi(D.getCurrentUserStatus(), map),
+            : !D.shouldConsentBeCollected?.() && readDidomi(D.getCurrentUserStatus(), map),
         );
       read();
       const l = win.didomiEventListeners;
-      l && typeof l.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
+      typeof l?.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
       });
     seek(() => {
       const ready = win.didomiOnReady;
-      if (ready && typeof ready.push == 'function') return ready.push(attach), 1;
-      if (win.Didomi && win.Didomi.getCurrentUserStatus) return attach(win.Didomi), 1;
+      if (typeof ready?.push == 'function') return ready.push(attach), 1;
+      if (win.Didomi?.getCurrentUserStatus) return attach(), 1;
     });
   }
 
   if (use('osano')) {
     put(() => readOsano(lsGet('osano_consentmanager') || cookieGet('osano_consentmanager')));
     seek(() => {
-      const cm = win.Osano && win.Osano.cm;
-      if (!cm || typeof cm.addEventListener != 'function') return;
+      const cm = win.Osano?.cm;
+      if (typeof cm?.addEventListener != 'function') return;
       // osano-cm-initialized passes undefined until the visitor has answered.
       let answered = 0;
       const read = (c?: unknown) => answered && put(() => readOsano(c || cm.getConsent()));
@@ -166,6 +163,6 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
 
   if (pending.length) {
     poll();
-    if (document.readyState != 'complete') on('load', poll);
+    if (document.readyState != 'complete') on('load', () => poll());
   }
 }
