@@ -22,7 +22,7 @@ export function parseConsentValue(raw: string, format: string): Record<string, b
   if (format == 'json') {
     const j = JSON.parse(raw);
     // Not an object (a number, null, a string): no code a map names, so not an answer.
-    for (const k in j) Array.isArray(j) ? (on[j[k]] = true) : (on[k] = yes(j[k]));
+    for (const k in j) Array.isArray(j) ? (on[j[k as any]] = true) : (on[k] = yes(j[k]));
     return on;
   }
   const sep = ({ comma: ',', urlencoded: '&', semicolon: ';' } as Record<string, string>)[format];
