@@ -90,7 +90,7 @@ export function createCollector(o: Options): Collector {
     // Denied: dropped, each one said in debug mode.
     if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
-    if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
+    if (held.length >= MAX_HELD) warn(held.shift()!.messageId + ' dropped: over ' + MAX_HELD + ' held');
     return !!(held[held.length] = e);
   }
 
@@ -129,7 +129,7 @@ export function createCollector(o: Options): Collector {
       lsSet(CS, null);
     }
     if (fx & RENEW) {
-      if (held.length) warn('no consent: dropped ' + held.length + ' held events');
+      if (held.length) warn('dropped ' + held.length + ' held events: no consent');
       held = [];
       id._reset();
     }
@@ -172,7 +172,7 @@ export function createCollector(o: Options): Collector {
     const n = named(v, what);
     const t = n && bag(traits, what + ' traits');
     // The new state stands only if its event does (an identify over 64 KB changes nothing).
-    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', g ? { groupId: n, traits } : { traits }));
+    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', { ...(g && { groupId: n }), traits }));
   };
 
   // Their call's time and URL are in `time` and `url` (set by _call).
@@ -182,7 +182,7 @@ export function createCollector(o: Options): Collector {
       if (props === undefined && name && typeof name == 'object') (props = name), (name = undefined);
       const p = bag(props, 'page properties');
       const n = name == null ? '' : named(name, 'page name');
-      if (p && n != null) emit('page', n ? { name: n, properties: p } : { properties: p });
+      if (p && n != null) emit('page', { ...(n && { name: n }), properties: p });
     },
     track(event, props) {
       const n = named(event, 'event name');
