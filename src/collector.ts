@@ -45,8 +45,6 @@ export function createCollector(o: Options): Collector {
   // category is granted; events wait in `held` (memory) while it is unknown.
   const gate = createConsentGate(o.requireConsent, o.requireConsent || o.cmp, () => lsGet(CS));
   let held: DataflyEvent[] = [];
-  /** The time and URL of the call being run (a queued call replays with its own). */
-  let time: number, url: string;
 
   const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
   // Limits (at start, and on a late init() in the full build).
@@ -82,9 +80,10 @@ export function createCollector(o: Options): Collector {
    * `ids`: a consent_update's, sent at once whatever the state (granted, or a withdrawal's with
    * the anonymousId only).
    */
-  function emit(type: DataflyEvent['type'], fields: Dict, ids?: any): boolean {
+  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, ids?: any): boolean {
     // A queued call's URL may still carry the link token (_dfl): never sent.
-    const e = buildEvent(type, fields, ids || id._u, browserContext(linker ? withoutToken(url) : url, referrer), time);
+    if (linker) url = withoutToken(url);
+    const e = buildEvent(type, fields, ids || id._u, browserContext(url, referrer), time);
     const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, ids); // (ids: at once)
     // Denied: dropped, each one said in debug mode.
@@ -145,9 +144,7 @@ export function createCollector(o: Options): Collector {
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
-    // (Made now, here: not at the time of the call that caused it.)
-    if (fx & UPDATE)
-      (time = Date.now()), (url = location.href), emit('track', { event: 'consent_update' }, fx & WIPE ? { anonymousId: anon } : id._u), id._persist && lsSet(CS, gate._sent!);
+    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._u), id._persist && lsSet(CS, gate._sent!);
     if (tags) tags._update();
     // A withdrawal deletes the vendor ids we made at once.
     if (vendor) vendor();
@@ -167,33 +164,32 @@ export function createCollector(o: Options): Collector {
   }
 
   /** identify / group: an id, merged traits, and the event. */
-  const setter = (g: boolean) => (v?: unknown, traits?: unknown) => {
+  const setter = (g: boolean) => (time: number, url: string, v?: unknown, traits?: unknown) => {
     const what = g ? 'groupId' : 'userId';
     const n = named(v, what);
     const t = n && bag(traits, what + ' traits');
     // The new state stands only if its event does (an identify over 64 KB changes nothing).
-    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', { ...(g && { groupId: n }), traits }));
+    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', { ...(g && { groupId: n }), traits }, time, url));
   };
 
-  // Their call's time and URL are in `time` and `url` (set by _call).
-  const api: Record<string, (a?: any, b?: any) => unknown> = {
-    page(name, props) {
+  const api: Record<string, (time: number, url: string, a?: any, b?: any) => unknown> = {
+    page(time, url, name, props) {
       // page(properties) is accepted too.
       if (props === undefined && name && typeof name == 'object') (props = name), (name = undefined);
       const p = bag(props, 'page properties');
       const n = name == null ? '' : named(name, 'page name');
-      if (p && n != null) emit('page', { ...(n && { name: n }), properties: p });
+      if (p && n != null) emit('page', { ...(n && { name: n }), properties: p }, time, url);
     },
-    track(event, props) {
+    track(time, url, event, props) {
       const n = named(event, 'event name');
       const p = n && bag(props, 'track properties');
-      if (p) emit('track', { event: n, properties: p });
+      if (p) emit('track', { event: n, properties: p }, time, url);
     },
     identify: setter(false),
     group: setter(true),
-    alias(newId) {
+    alias(time, url, newId) {
       const n = named(newId, 'alias userId');
-      if (n) emit('alias', { previousId: id._alias(n) });
+      if (n) emit('alias', { previousId: id._alias(n) }, time, url);
     },
     // (These two take no arguments: passed as they are.)
     reset: id._reset,
@@ -201,14 +197,14 @@ export function createCollector(o: Options): Collector {
     getAnonymousId: () => id._u.anonymousId,
     // A copy: the page may keep or change it without touching ours.
     user: () => JSON.parse(JSON.stringify(id._u)),
-    debug: (on) => void (log.on = on !== false),
-    consent(s) {
+    debug: (_t, _u, on) => void (log.on = on !== false),
+    consent(_t, _u, s) {
       const x = bag(s, 'consent');
       if (x) apply(gate._set(x));
     },
     getConsent: gate._canonical,
     // A late init() (README, "Late configuration"): what it can still change applies now.
-    init(v) {
+    init(_t, _u, v) {
       const x = bag(v, 'init options');
       for (const k in x) {
         const val = x[k];
@@ -224,8 +220,8 @@ export function createCollector(o: Options): Collector {
     },
   };
   if (tags) {
-    api.injectTag = (tag) => tags._add(tag);
-    api.removeTag = (r) => tags._remove(r);
+    api.injectTag = (_t, _u, tag) => tags._add(tag);
+    api.removeTag = (_t, _u, r) => tags._remove(r);
   }
 
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
@@ -256,17 +252,14 @@ export function createCollector(o: Options): Collector {
   /** Sends a navigation's pending page event first, so it precedes calls made after it (src/spa.ts). */
   let settle: (() => void) | undefined;
   const self: Collector = {
-    _call(method, args, t, u) {
-      // (Settled first: its page event runs with its own time and URL.)
+    _call(method, args, time, url) {
       settle?.();
-      time = t;
-      url = u;
       const f = api[method];
       // Method names come from the stub's Proxy: strings or symbols, both safe for String().
       // (injectTag and removeTag land here on the core build: README, "Builds".)
       if (!f) return warn('unknown method ' + String(method));
       try {
-        return f(args[0], args[1]);
+        return f(time, url, args[0], args[1]);
       } catch (e) {
         warn(method + ' failed: ' + e);
       }
