@@ -43,7 +43,7 @@ export function createCollector(o: Options): Collector {
 
   // Consent (src/consent-gate.ts): with requireConsent, nothing is stored or sent until the gate
   // category is granted; events wait in `held` (memory) while it is unknown.
-  const gate = createConsentGate(o.requireConsent, !!(o.requireConsent || o.cmp), () => lsGet(CS));
+  const gate = createConsentGate(o.requireConsent, o.requireConsent || o.cmp, () => lsGet(CS));
   let held: DataflyEvent[] = [];
 
   const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
@@ -66,7 +66,8 @@ export function createCollector(o: Options): Collector {
   const saveSession = () => id._persist && lsSet(SKEY, JSON.stringify(session));
   // At start, and again when consent lets us read the stored session.
   const land = () => {
-    session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
+    // (false when storage is off: landing() takes any falsy value as "none saved".)
+    session = landing((id._persist && readJSON<Session>(SKEY)) as Session, landingUrl, Date.now());
     saveSession();
   };
   // Vendor IDs (with the consent that allows storage) and link decoration (analytics): full build
@@ -76,18 +77,19 @@ export function createCollector(o: Options): Collector {
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
-   * `ids`: a withdrawal's consent_update, sent whatever the state with these ids only.
+   * `ids`: a consent_update's, sent at once whatever the state (granted, or a withdrawal's with
+   * the anonymousId only).
    */
-  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, now?: boolean, ids?: any): boolean {
+  function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, ids?: any): boolean {
     // A queued call's URL may still carry the link token (_dfl): never sent.
     if (linker) url = withoutToken(url);
     const e = buildEvent(type, fields, ids || id._u, browserContext(url, referrer), time);
     const st = ids ? GRANTED : gate._state();
-    if (st == GRANTED) return send(e, now);
+    if (st == GRANTED) return send(e, ids); // (ids: at once)
     // Denied: dropped, each one said in debug mode.
     if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
-    if (held.length >= MAX_HELD) warn('dropped ' + held.shift()!.messageId + ': over ' + MAX_HELD + ' held');
+    if (held.length >= MAX_HELD) warn(held.shift()!.messageId + ' dropped: over ' + MAX_HELD + ' held');
     return !!(held[held.length] = e);
   }
 
@@ -126,7 +128,7 @@ export function createCollector(o: Options): Collector {
       lsSet(CS, null);
     }
     if (fx & RENEW) {
-      if (held.length) warn('no consent: dropped ' + held.length + ' held events');
+      if (held.length) warn('dropped ' + held.length + ' held events: no consent');
       held = [];
       id._reset();
     }
@@ -142,7 +144,7 @@ export function createCollector(o: Options): Collector {
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
-    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, true, fx & WIPE && { anonymousId: anon }), id._persist && lsSet(CS, gate._sent!);
+    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._u), id._persist && lsSet(CS, gate._sent!);
     if (tags) tags._update();
     // A withdrawal deletes the vendor ids we made at once.
     if (vendor) vendor();
@@ -167,7 +169,7 @@ export function createCollector(o: Options): Collector {
     const n = named(v, what);
     const t = n && bag(traits, what + ' traits');
     // The new state stands only if its event does (an identify over 64 KB changes nothing).
-    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', g ? { groupId: n, traits } : { traits }, time, url));
+    if (t) id._set(g, n!, t, (traits) => emit(g ? 'group' : 'identify', { ...(g && { groupId: n }), traits }, time, url));
   };
 
   const api: Record<string, (time: number, url: string, a?: any, b?: any) => unknown> = {
@@ -176,7 +178,7 @@ export function createCollector(o: Options): Collector {
       if (props === undefined && name && typeof name == 'object') (props = name), (name = undefined);
       const p = bag(props, 'page properties');
       const n = name == null ? '' : named(name, 'page name');
-      if (p && n != null) emit('page', n ? { name: n, properties: p } : { properties: p }, time, url);
+      if (p && n != null) emit('page', { ...(n && { name: n }), properties: p }, time, url);
     },
     track(time, url, event, props) {
       const n = named(event, 'event name');
@@ -189,8 +191,9 @@ export function createCollector(o: Options): Collector {
       const n = named(newId, 'alias userId');
       if (n) emit('alias', { previousId: id._alias(n) }, time, url);
     },
-    reset: () => id._reset(),
-    flush: () => out._flush(),
+    // (These two take no arguments: passed as they are.)
+    reset: id._reset,
+    flush: out._flush,
     getAnonymousId: () => id._u.anonymousId,
     // A copy: the page may keep or change it without touching ours.
     user: () => JSON.parse(JSON.stringify(id._u)),

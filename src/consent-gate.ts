@@ -48,10 +48,10 @@ const gateOf = (c: unknown) => (c === true ? 'analytics' : c ? '' + c : '');
 
 /**
  * @param require  the requireConsent option
- * @param managed  a CMP or requireConsent is set: unanswered categories are not granted
+ * @param managed  truthy: a CMP or requireConsent is set, unanswered categories are not granted
  * @param lastSent reads the state last sent as a consent_update (storage; only read while granted)
  */
-export function createConsentGate(require: unknown, managed: boolean, lastSent: () => string | null): Gate {
+export function createConsentGate(require: unknown, managed: unknown, lastSent: () => string | null): Gate {
   let categories: Record<string, unknown> = {};
   /** The canonical categories answered so far. */
   let given: ConsentState = {};
@@ -87,14 +87,15 @@ export function createConsentGate(require: unknown, managed: boolean, lastSent: 
     _canonical: canonical,
     _set: (s, cmp) =>
       step(() => {
-        if (cmp) (categories = s.categories), (given = {}), (s = s.canonical);
+        // (Only the full build reads CMPs: the core never passes `cmp`.)
+        if (__FULL__ && cmp) (categories = s.categories), (given = {}), (s = s.canonical);
         for (const k in s) {
           const v = s[k];
           const c = CATEGORIES.includes(k);
           // Canonical categories are booleans (essential stays true); a page's own codes may be strings.
           if (typeof v == 'boolean' || (!c && typeof v == 'string')) {
             if (c) given[k] = v;
-            if (!cmp) categories[k] = v;
+            if (!__FULL__ || !cmp) categories[k] = v;
           }
         }
       }),

@@ -53,10 +53,10 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
    */
   const load = (tabs?: boolean) => {
     const s: any = (me._persist && readJSON<User>(KEY)) || {};
-    // Another tab's (valid) stored identity wins as a whole.
-    if (tabs) return UUID.test(s.anonymousId) && (me._u = { traits: {}, groupTraits: {}, ...s });
+    // Another tab's (valid) stored identity wins as a whole (fresh() only fills in missing traits).
+    if (tabs) return UUID.test(s.anonymousId) && (me._u = { ...fresh(), ...s });
     const u: any = me._u;
-    const a = [cookieGet(COOKIE), s.anonymousId].find((x) => x && UUID.test(x));
+    const a = [cookieGet(COOKIE), s.anonymousId].find((x) => UUID.test(x)); // (undefined tests as "undefined": no match)
     if (a) (u.anonymousId = a), (stored = true);
     for (const [k, t] of PAIRS) {
       const v = s[k];
@@ -74,13 +74,14 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     },
     _set(g, id, traits, send) {
       load(true);
-      const u: any = me._u;
+      // The event is made from the new state (a copy): the old one comes back if it is refused.
+      const was = me._u;
+      const u: any = (me._u = { ...was });
       const [k, t] = PAIRS[+g];
-      const was = [u[k], u[t]];
       u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
       u[k] = id;
       if (send(u[t])) save();
-      else [u[k], u[t]] = was;
+      else me._u = was;
     },
     _alias(userId) {
       load(true);

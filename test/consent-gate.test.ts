@@ -2,6 +2,8 @@
 // collector executes. Storage is injected (the state last sent as a consent_update).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+// CMP readings exist in the full build only (the core's gate compiles that path out).
+(globalThis as any).__FULL__ = true;
 import { createConsentGate, UNKNOWN, GRANTED, DENIED, ENABLE, UPDATE, WIPE, RENEW, type Gate } from '../src/consent-gate.ts';
 
 const NAMES: Record<number, string> = { [ENABLE]: 'ENABLE', [UPDATE]: 'UPDATE', [WIPE]: 'WIPE', [RENEW]: 'RENEW' };
