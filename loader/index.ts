@@ -7,4 +7,4 @@ try {
   const cfg = scriptConfig(document);
   // Without a key there is nothing to send to (and debug can't be on yet to say so).
   if (cfg && cfg.pipelineKey) install(window, cfg);
-} catch (e) {}
+} catch {}

@@ -6,8 +6,8 @@
 import type { EventContext } from './types';
 
 export const SESSION_MS = 30 * 60 * 1000;
-/** utm_* parameter → context.campaign field. */
-const UTM = [['source'], ['medium'], ['campaign', 'name'], ['term'], ['content']];
+/** utm_* parameters: context.campaign fields of the same name (utm_campaign: name). */
+const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
 export const CLICK_IDS = ['gclid', 'fbclid', 'ttclid', 'msclkid', 'li_fat_id', 'ScCid', 'epik'];
 
 export interface Session {
@@ -26,9 +26,9 @@ export function fromUrl(url: string): Omit<Session, 't'> {
   } catch {
     return out;
   }
-  for (const [k, f] of UTM) {
+  for (const k of UTM) {
     const v = q.get('utm_' + k);
-    if (v) (out.campaign ||= {})[(f || k) as 'name'] = v;
+    if (v) (out.campaign ||= {})[(k == 'campaign' ? 'name' : k) as 'name'] = v;
   }
   for (const k of CLICK_IDS) {
     const v = q.get(k);

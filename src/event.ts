@@ -25,14 +25,18 @@ export function buildEvent(
   context: EventContext,
   time: number,
 ): DataflyEvent {
-  const e = { type, ...body, anonymousId: ids.anonymousId } as DataflyEvent;
-  if (ids.userId) e.userId = ids.userId;
-  // group events name their own groupId; page/track/identify carry the current one.
-  if (ids.groupId && !e.groupId) e.groupId = ids.groupId;
-  e.context = context;
-  e.timestamp = new Date(time).toISOString();
-  e.messageId = 'df-' + uuid();
-  return e;
+  // One literal, in the order the fields are sent (spreading '' or false adds nothing).
+  return {
+    type,
+    ...body,
+    anonymousId: ids.anonymousId,
+    ...(ids.userId && { userId: ids.userId }),
+    // group events name their own groupId; page/track/identify carry the current one.
+    ...(ids.groupId && !body.groupId && { groupId: ids.groupId }),
+    context,
+    timestamp: new Date(time).toISOString(),
+    messageId: 'df-' + uuid(),
+  } as DataflyEvent;
 }
 
 /** Splits a URL into the context.page fields (url keeps its query string: click ids live there). */

@@ -23,7 +23,7 @@ import { log } from './log';
 import { ANSWERED, METHODS, type Call } from './methods';
 
 /** A real collector (not the stub's Proxy, whose every property is a function). */
-export const isCollector = (g: any): boolean => !!g && typeof g.version == 'string';
+export const isCollector = (g: any): boolean => typeof g?.version == 'string';
 
 export function install(w: any, base: Options): any {
   const name = base.global || '_df';

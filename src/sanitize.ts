@@ -30,8 +30,9 @@ export function isPlainObject(v: unknown): v is Dict {
 /** Deep, safe copy of a trait/property bag, or undefined when `v` is not a plain object. */
 export function cleanDict(v: unknown): Dict | undefined {
   // The copy must still be an object: a toJSON() on the bag itself may turn it into anything.
-  const c: any = isPlainObject(v) && clean(v, 0, []);
-  return c && typeof c == 'object' && !Array.isArray(c) ? c : undefined;
+  // (What clean() makes is plain or an array, so isPlainObject tells them apart.)
+  const c = isPlainObject(v) && clean(v, 0, []);
+  return isPlainObject(c) ? c : undefined;
 }
 
 const DROP = {};
@@ -47,22 +48,22 @@ function clean(v: any, depth: number, seen: object[]): unknown {
   if ((typeof v.nodeType == 'number' && typeof v.nodeName == 'string') || v.window === v || depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
   if (typeof v.toJSON == 'function') return clean(v.toJSON(), depth, seen);
   seen[seen.length] = v;
+  // One member, read under its own try: a throwing getter or toJSON drops only that member.
+  const member = (k: string | number) => {
+    try {
+      return clean(v[k], depth + 1, seen);
+    } catch {
+      return DROP;
+    }
+  };
   const out = Array.isArray(v)
-    ? // Every index (holes too), each read under its own try; dropped values become null, as in JSON.
-      Array.from({ length: v.length }, (_, i, c = tryClean(v, i, depth, seen)) => (c === DROP ? null : c))
+    ? // Every index (holes too); dropped values become null, as in JSON.
+      Array.from({ length: v.length }, (_, i, c = member(i)) => (c === DROP ? null : c))
     : // From [key, value] pairs: fromEntries defines each key as an own data property, so a page's
       // own "__proto__" key (JSON.parse makes one) stays a key and sets no prototype.
-      Object.fromEntries(Object.keys(v).map((k) => [k, tryClean(v, k, depth, seen)]).filter((e) => e[1] !== DROP));
+      Object.fromEntries(Object.keys(v).map((k) => [k, member(k)]).filter((e) => e[1] !== DROP));
   seen.pop();
   return out;
-}
-
-function tryClean(o: any, k: string | number, depth: number, seen: object[]): unknown {
-  try {
-    return clean(o[k], depth + 1, seen);
-  } catch {
-    return DROP;
-  }
 }
 
 const enc = new TextEncoder();
