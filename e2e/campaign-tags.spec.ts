@@ -1,11 +1,9 @@
 // Campaign and click-id context kept for the session; consent-gated tag injection (injectTag /
 // removeTag) including CSP nonces; alias(); user() before the collector has loaded.
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
 const VENDOR = `window.vendorRuns = (window.vendorRuns || 0) + 1; window.vendorLoaded = true;
@@ -326,7 +324,7 @@ test.describe('alias and user()', () => {
     await page.reload();
     expect((await page.evaluate(() => (window as any).early)).user).toEqual({});
     await collectorLoaded(page);
-    expect(await page.evaluate(() => (window as any)._df.user().anonymousId)).toMatch(UUID4);
+    expect(await page.evaluate(() => (window as any)._df.user().anonymousId)).toMatch(UUID_V4);
     expect(errors).toEqual([]);
   });
 });

@@ -3,11 +3,10 @@
 // arrives after `load` or a collector started after `load` (issue 9, item 5), a TCF CMP in the
 // parent frame, `cmp: 'auto'` adding no global (item 6), Didomi, Osano and the config-driven reader.
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
 import { tcfScript, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT, TCF_MEASURE, TCF_REJECT, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
 
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type));
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 

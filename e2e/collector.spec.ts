@@ -1,10 +1,8 @@
 // The whole path in Chromium: pasted stub → collector from another origin → local gateway.
 import { readFileSync } from 'node:fs';
-import { test, expect, stubPage, delayCollector, collectorLoaded, byType, batchOf, KEY } from './support/fixtures';
+import { test, expect, stubPage, delayCollector, collectorLoaded, byType, batchOf, KEY, names, UUID_V4 } from './support/fixtures';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 
 test.describe('seed scenarios through the pasted stub, collector delayed by 1 s', () => {
   test('basic group(): payload in the seed shape', async ({ page, gw, site, errors }) => {
@@ -17,9 +15,9 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
     expect(Object.keys(g).sort()).toEqual(['anonymousId', 'context', 'groupId', 'messageId', 'timestamp', 'traits', 'type'].sort());
     expect(g.groupId).toBe('company-456');
     expect(g.traits).toEqual({});
-    expect(g.anonymousId).toMatch(UUID4);
+    expect(g.anonymousId).toMatch(UUID_V4);
     expect(g.messageId).toMatch(/^df-/);
-    expect(g.messageId.slice(3)).toMatch(UUID4);
+    expect(g.messageId.slice(3)).toMatch(UUID_V4);
     expect(g.timestamp).toMatch(ISO);
     const c = g.context;
     expect(c.page).toEqual({
@@ -193,7 +191,7 @@ test('identity and traits survive a reload; reset() forgets them', async ({ page
   const after = (await gw.waitFor(8))[7];
   expect(after.userId).toBeUndefined();
   expect(after.groupId).toBeUndefined();
-  expect(after.anonymousId).toMatch(UUID4);
+  expect(after.anonymousId).toMatch(UUID_V4);
   expect(after.anonymousId).not.toBe(anon);
   await page.reload();
   await collectorLoaded(page);

@@ -1,11 +1,9 @@
 // Consent: the state on every event, consent_update events, the CMP readers (OneTrust, Cookiebot,
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT } from './support/cmp-banners';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 /** Both views of context.consent as one flat object (the CMP codes and the canonical five). */
@@ -93,7 +91,7 @@ test.describe('OneTrust', () => {
     await stillAt(page, gw, 0, 1500);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
-    expect(anon).toMatch(UUID4);
+    expect(anon).toMatch(UUID_V4);
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
     // The anonymous id lived in memory only: in a fresh page view it is another one.
     const before = Date.now();
@@ -139,8 +137,8 @@ test.describe('OneTrust', () => {
     await page.reload();
     await collectorLoaded(page);
     const b = await page.evaluate(() => (window as any)._df.getAnonymousId());
-    expect(a).toMatch(UUID4);
-    expect(b).toMatch(UUID4);
+    expect(a).toMatch(UUID_V4);
+    expect(b).toMatch(UUID_V4);
     expect(b).not.toBe(a);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     await stillAt(page, gw, 0, 500);
@@ -403,7 +401,7 @@ test.describe('withdrawal, order and late configuration', () => {
     const all = await gw.waitFor(8);
     expect(names(all.slice(6))).toEqual(['consent_update', 'again']);
     for (const e of all.slice(6)) {
-      expect(e.anonymousId).toMatch(UUID4);
+      expect(e.anonymousId).toMatch(UUID_V4);
       expect(e.anonymousId).not.toBe(anon);
       expect(e.userId).toBeUndefined();
       expect(e.groupId).toBeUndefined();

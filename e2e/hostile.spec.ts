@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, type Gw } from './support/fixtures';
-import { guard, names, dfLines, stubCode, doc, WARN_HOOK, type Guard } from './support/hostile-kit';
+import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, names, type Gw } from './support/fixtures';
+import { guard, dfLines, stubCode, doc, WARN_HOOK, type Guard } from './support/hostile-kit';
 import { cspHash, sriHash } from '../snippet/build.mjs';
 import type { Site } from './support/site';
 

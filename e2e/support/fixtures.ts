@@ -123,9 +123,8 @@ export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
   await page.waitForFunction((n) => typeof (window as any)[n]?.version == 'string', name);
 }
 
-export const byType = (events: any[], type: string) => events.filter((e) => e.type == type);
-
 export { expect };
+export { names, byType, UUID_V4 } from './events';
 
 /** The events of a batch request, whether its body went as text or gzip (first bytes 1f 8b). */
 export function batchOf(r: Request): any[] {

@@ -5,10 +5,6 @@ import { buildStub } from '../../snippet/build.mjs';
 import type { Gw } from './fixtures';
 import { KEY } from './fixtures';
 
-/** Short names of events, as in collector.spec.ts. */
-export const names = (evs: any[]) =>
-  evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
-
 export interface Guard {
   /** Page errors and console errors (console.error and browser-reported errors such as CSP). */
   errors: string[];
