@@ -10,10 +10,7 @@ const VENDOR = `window.vendorRuns = (window.vendorRuns || 0) + 1; window.vendorL
 (window.vendorStates = window.vendorStates || []).push((document.currentScript && document.currentScript.id) + ':' + document.readyState);
 document.cookie = '_vnd_x=1; path=/'; document.cookie = '_vnd_y=2; path=/'; localStorage.setItem('vnd_k', '1'); sessionStorage.setItem('vnd_s', '1');`;
 
-test.beforeEach(({ site }) => {
-  site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' });
-  site.set('/vendor.js', VENDOR, { 'content-type': 'text/javascript' });
-});
+test.beforeEach(({ site }) => void site.set('/vendor.js', VENDOR, { 'content-type': 'text/javascript' }));
 
 test.describe('campaign and click ids', () => {
   const LANDING = '?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale&utm_term=running+shoes&utm_content=hero&gclid=G-1&fbclid=F-1&ttclid=T-1&msclkid=M-1&li_fat_id=L-1&ScCid=S-1&epik=E-1&other=x';

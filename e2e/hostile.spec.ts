@@ -10,9 +10,6 @@ import { guard, dfLines, stubCode, doc, WARN_HOOK, type Guard } from './support/
 import { cspHash, sriHash } from '../snippet/build.mjs';
 import type { Site } from './support/site';
 
-// The site server answers 404 for /favicon.ico, which Chromium logs as a console error: give it one.
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
-
 const dist = (f: string) => readFileSync(new URL('../dist/' + f, import.meta.url));
 
 /** No 400 (an event the gateway's validation refused) was ever answered. */

@@ -7,8 +7,6 @@ import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, names } f
 import { guard, dfLines, stubCode, doc } from './support/hostile-kit';
 import { snippetTag } from '../snippet/build.mjs';
 
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
-
 const dist = (f: string) => readFileSync(new URL('../dist/' + f, import.meta.url)).toString();
 
 /** What the collector stored on the device: its cookie and localStorage keys. */
