@@ -98,6 +98,7 @@ export function assertSchemaValid(ev: unknown): void {
   throw new Error(`captured event breaks schema/event.schema.json: ${field} ${e.message}\n${JSON.stringify(ev).slice(0, 500)}`);
 }
 
+/** Records the page's errors and console errors into `errors` (`pageerror: ...`, `console: ...`). */
 export function watch(p: Page, errors: string[]): void {
   p.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   p.on('console', (m) => m.type() == 'error' && errors.push('console: ' + m.text()));

@@ -3,7 +3,7 @@
 import type { Page, ConsoleMessage } from '@playwright/test';
 import { buildStub } from '../../snippet/build.mjs';
 import type { Gw } from './fixtures';
-import { KEY } from './fixtures';
+import { KEY, watch } from './fixtures';
 
 export interface Guard {
   /** Page errors and console errors (console.error and browser-reported errors such as CSP). */
@@ -30,11 +30,8 @@ export async function guard(page: Page, o: { cspListener?: boolean } = {}): Prom
       }
     },
   };
-  page.on('pageerror', (e) => g.errors.push('pageerror: ' + e.message));
-  page.on('console', (m: ConsoleMessage) => {
-    g.console.push({ type: m.type(), text: m.text() });
-    if (m.type() == 'error') g.errors.push('console: ' + m.text());
-  });
+  watch(page, g.errors);
+  page.on('console', (m: ConsoleMessage) => void g.console.push({ type: m.type(), text: m.text() }));
   if (o.cspListener !== false) {
     await page.addInitScript(() => {
       const list: string[] = [];
