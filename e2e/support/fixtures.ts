@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createGateway } from '../../gateway/app.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { snippetTag } from '../../snippet/build.mjs';
+import { stubHtml } from './page';
 import { startSite, type Site } from './site';
 
 export interface Gw {
@@ -107,8 +107,7 @@ export function watch(p: Page, errors: string[]): void {
 /** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
 export async function stubPage(gw: Gw, o: { body?: string; head?: string; key?: string; global?: string; nonce?: string; endpoint?: string; full?: boolean } = {}): Promise<string> {
   // `full`: the build with CMP auto-detection and tag injection (dist/d.full.js).
-  const tag = await snippetTag({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${tag}${o.head || ''}</head><body>${o.body || ''}</body></html>`;
+  return stubHtml({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint }, o);
 }
 
 /** Delays d.js by `ms` for this page (the CDN is slow; calls queue in the stub meanwhile). */

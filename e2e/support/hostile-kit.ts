@@ -4,6 +4,7 @@ import type { Page, ConsoleMessage } from '@playwright/test';
 import { buildStub } from '../../snippet/build.mjs';
 import type { Gw } from './fixtures';
 import { KEY, watch } from './fixtures';
+import { htmlPage } from './page';
 
 export interface Guard {
   /** Page errors and console errors (console.error and browser-reported errors such as CSP). */
@@ -52,8 +53,8 @@ export const dfLines = (g: Guard, type?: string) =>
 export const stubCode = (gw: Gw, o: { nonce?: string; integrity?: string; global?: string } = {}) =>
   buildStub({ src: gw.url + '/d.js', key: KEY, ...o });
 
-export const doc = (head: string, body = '') =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>Hostile page</title>${head}</head><body>${body}</body></html>`;
+/** A page without the stub (the test pastes its own code): `head` and `body` as given. */
+export const doc = (head: string, body = '') => htmlPage(head, body, 'Hostile page');
 
 /**
  * In-page console.warn recorder (installed before the stub): `window.__warns` gets every warning
