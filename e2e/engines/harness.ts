@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createGateway } from '../../gateway/app.mjs';
 import { stubHtml } from '../support/page';
+import type { Gw as BaseGw } from '../support/events';
 
 export const KEY = 'dk_test_engines';
 
@@ -28,13 +29,7 @@ export interface Req {
   events: { tag?: string; n?: number; event?: string }[];
 }
 
-export interface Gw {
-  url: string;
-  events(): Promise<any[]>;
-  stats(): Promise<any>;
-  faults(f: Record<string, unknown>): Promise<void>;
-  /** Waits until at least `n` events were accepted (and returns them). */
-  waitFor(n: number, timeout?: number): Promise<any[]>;
+export interface Gw extends BaseGw {
   /** Requests received since the last reset, in arrival order. */
   requests(): Req[];
   /** Polls until `pred` holds over the request log (and returns the log), or throws. */

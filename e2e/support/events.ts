@@ -13,3 +13,14 @@ export const names = (events: any[]): string[] =>
 
 /** The events of one type (`track`, `page`, `identify`, ...), in order. */
 export const byType = (events: any[], type: string): any[] => events.filter((e) => e.type == type);
+
+/** The test gateway as a test reads it (its /debug routes): what it accepted, and its faults. */
+export interface Gw {
+  url: string;
+  /** Every event accepted since the last reset (the start of the test), in order. */
+  events(): Promise<any[]>;
+  stats(): Promise<any>;
+  faults(f: Record<string, unknown>): Promise<void>;
+  /** Waits until at least `n` events were accepted (and returns them). */
+  waitFor(n: number, timeout?: number): Promise<any[]>;
+}

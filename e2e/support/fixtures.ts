@@ -10,15 +10,9 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { stubHtml } from './page';
 import { startSite, type Site } from './site';
+import type { Gw } from './events';
 
-export interface Gw {
-  url: string;
-  events(): Promise<any[]>;
-  stats(): Promise<any>;
-  faults(f: Record<string, unknown>): Promise<void>;
-  /** Waits until at least `n` events were accepted (and returns them). */
-  waitFor(n: number, timeout?: number): Promise<any[]>;
-}
+export type { Gw };
 
 export const KEY = 'dk_test_e2e';
 
