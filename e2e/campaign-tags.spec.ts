@@ -1,21 +1,16 @@
 // Campaign and click-id context kept for the session; consent-gated tag injection (injectTag /
 // removeTag) including CSP nonces; alias(); user() before the collector has loaded.
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
 const VENDOR = `window.vendorRuns = (window.vendorRuns || 0) + 1; window.vendorLoaded = true;
 (window.vendorStates = window.vendorStates || []).push((document.currentScript && document.currentScript.id) + ':' + document.readyState);
 document.cookie = '_vnd_x=1; path=/'; document.cookie = '_vnd_y=2; path=/'; localStorage.setItem('vnd_k', '1'); sessionStorage.setItem('vnd_s', '1');`;
 
-test.beforeEach(({ site }) => {
-  site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' });
-  site.set('/vendor.js', VENDOR, { 'content-type': 'text/javascript' });
-});
+test.beforeEach(({ site }) => void site.set('/vendor.js', VENDOR, { 'content-type': 'text/javascript' }));
 
 test.describe('campaign and click ids', () => {
   const LANDING = '?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale&utm_term=running+shoes&utm_content=hero&gclid=G-1&fbclid=F-1&ttclid=T-1&msclkid=M-1&li_fat_id=L-1&ScCid=S-1&epik=E-1&other=x';
@@ -93,9 +88,7 @@ const scripts = (page: Page) => page.evaluate(() => Array.from(document.querySel
 
 test.describe('tags', () => {
   test('injectTag / removeTag: attributes, duplicate ids refused, invalid refused, removal clears cookie prefixes and storage keys', async ({ page, context, gw, site, errors }) => {
-    const url = site.set('/tags/basic', await stubPage(gw, { full: true, body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/tags/basic', { full: true, body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>` });
     const r = await page.evaluate((t) => {
       const df = (window as any)._df;
       return {
@@ -125,9 +118,7 @@ test.describe('tags', () => {
   });
 
   test('capacity: 20 tags (pending ones count); the 21st is refused until one is removed', async ({ page, gw, site }) => {
-    const url = site.set('/tags/cap', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust' })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/tags/cap', { full: true, body: `<script>_df.init({ cmp: 'onetrust' })</script>` });
     const r = await page.evaluate((base) => {
       const df = (window as any)._df;
       const out: boolean[] = [];
@@ -219,9 +210,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
   test('cookiePrefixes/storageKeys that are not arrays of non-empty strings are refused; the collector\'s own _df names are never cleared', async ({ page, context, gw, site, errors }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set('/tags/prefixes', await stubPage(gw, { full: true, body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/tags/prefixes', { full: true, body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>` });
     await gw.waitFor(1);
     const res = await page.evaluate(() => {
       const df = (window as any)._df;
@@ -246,9 +235,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
   });
 
   test('attributes may not set src, nonce, integrity or an on* handler (any case)', async ({ page, gw, site, errors }) => {
-    const url = site.set('/tags/attrs', await stubPage(gw, { full: true }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/tags/attrs', { full: true });
     const r = await page.evaluate(() => {
       const df = (window as any)._df;
       const t = (id: string, attributes: any) => ({ id, src: location.origin + '/vendor.js?' + id, category: 'essential', attributes });
@@ -326,7 +313,7 @@ test.describe('alias and user()', () => {
     await page.reload();
     expect((await page.evaluate(() => (window as any).early)).user).toEqual({});
     await collectorLoaded(page);
-    expect(await page.evaluate(() => (window as any)._df.user().anonymousId)).toMatch(UUID4);
+    expect(await page.evaluate(() => (window as any)._df.user().anonymousId)).toMatch(UUID_V4);
     expect(errors).toEqual([]);
   });
 });

@@ -2,8 +2,6 @@
 // replaces both (README, "Campaigns"); the rest of the campaign tests are in campaign-tags.spec.ts.
 import { test, expect, stubPage } from './support/fixtures';
 
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
-
 test('landings in one session never mix: click ids replace the utm campaign, utm replaces the click ids, a plain page keeps the last landing', async ({ page, gw, site, errors }) => {
   const url = site.set('/camp-mix/land', await stubPage(gw));
   const attribution = async (n: number) => {

@@ -3,11 +3,10 @@
 // arrives after `load` or a collector started after `load` (issue 9, item 5), a TCF CMP in the
 // parent frame, `cmp: 'auto'` adding no global (item 6), Didomi, Osano and the config-driven reader.
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
 import { tcfScript, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT, TCF_MEASURE, TCF_REJECT, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
 
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type));
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 
@@ -64,9 +63,7 @@ addEventListener('load', function () {
   });
 
   test('legitimate interest for measurement counts; purpose 1 still needs consent', async ({ page, gw, site }) => {
-    const url = site.set('/cmp/tcf-li', await stubPage(gw, { full: true, head: tcfHead(), body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'analytics' })</script>${tcfBanner()}` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/tcf-li', { full: true, head: tcfHead(), body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'analytics' })</script>${tcfBanner()}` });
     await page.click('#tcf-li'); // consent: 1; legitimate interest: 2, 7, 8, 9, 10, 11
     await gw.waitFor(2);
     expect(await consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
@@ -169,9 +166,7 @@ test.describe('Didomi', () => {
 
 test.describe("cmp: 'auto' finds the other CMPs", () => {
   test('Osano arriving after load, and Didomi without didomiOnReady (Didomi.on), each read under auto', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/auto-osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/auto-osano', { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}` });
     await page.waitForFunction(() => (window as any).Osano?.cm);
     await stillAt(page, gw, 0, 500);
     await page.click('.osano-cm-accept-all');
@@ -202,9 +197,7 @@ test.describe('Osano', () => {
   test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({ page, gw, site, errors }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set('/cmp/osano', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/osano', { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}` });
     await page.waitForFunction(() => (window as any).Osano?.cm);
     await stillAt(page, gw, 0, 800);
     await page.click('#osano-analytics-only');

@@ -1,10 +1,8 @@
 // The whole path in Chromium: pasted stub → collector from another origin → local gateway.
 import { readFileSync } from 'node:fs';
-import { test, expect, stubPage, delayCollector, collectorLoaded, byType, batchOf, KEY } from './support/fixtures';
+import { test, expect, withStub, stubPage, delayCollector, collectorLoaded, byType, batchOf, KEY, names, UUID_V4 } from './support/fixtures';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 
 test.describe('seed scenarios through the pasted stub, collector delayed by 1 s', () => {
   test('basic group(): payload in the seed shape', async ({ page, gw, site, errors }) => {
@@ -17,9 +15,9 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
     expect(Object.keys(g).sort()).toEqual(['anonymousId', 'context', 'groupId', 'messageId', 'timestamp', 'traits', 'type'].sort());
     expect(g.groupId).toBe('company-456');
     expect(g.traits).toEqual({});
-    expect(g.anonymousId).toMatch(UUID4);
+    expect(g.anonymousId).toMatch(UUID_V4);
     expect(g.messageId).toMatch(/^df-/);
-    expect(g.messageId.slice(3)).toMatch(UUID4);
+    expect(g.messageId.slice(3)).toMatch(UUID_V4);
     expect(g.timestamp).toMatch(ISO);
     const c = g.context;
     expect(c.page).toEqual({
@@ -160,9 +158,7 @@ test('replay is strictly FIFO: queued, re-entrant, ready and live calls keep the
 });
 
 test('identity and traits survive a reload; reset() forgets them', async ({ page, gw, site }) => {
-  const url = site.set('/persist', await stubPage(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/persist');
   await page.evaluate(() => {
     const df = (window as any)._df;
     df.identify('user-123', { email: 'jane@acme.com' });
@@ -193,7 +189,7 @@ test('identity and traits survive a reload; reset() forgets them', async ({ page
   const after = (await gw.waitFor(8))[7];
   expect(after.userId).toBeUndefined();
   expect(after.groupId).toBeUndefined();
-  expect(after.anonymousId).toMatch(UUID4);
+  expect(after.anonymousId).toMatch(UUID_V4);
   expect(after.anonymousId).not.toBe(anon);
   await page.reload();
   await collectorLoaded(page);
@@ -203,9 +199,7 @@ test('identity and traits survive a reload; reset() forgets them', async ({ page
 });
 
 test('anonymousId survives with only the cookie, or only localStorage', async ({ page, gw, site }) => {
-  const url = site.set('/anon', await stubPage(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/anon');
   const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
   await page.evaluate(() => localStorage.clear());
   await page.reload();
@@ -272,9 +266,7 @@ test('custom global name and endpoint', async ({ page, gw, site }) => {
 });
 
 test('flush() resolves with what was sent', async ({ page, gw, site }) => {
-  const url = site.set('/flush', await stubPage(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/flush');
   const r = await page.evaluate(async () => {
     const df = (window as any)._df;
     for (let i = 0; i < 25; i++) df.track('f' + i);
@@ -319,9 +311,7 @@ test('batchSize and flushInterval: 10 events go at once, fewer wait for the inte
 });
 
 test('the gateway from the page: 400 names the field, dedup on messageId', async ({ page, gw, site }) => {
-  const url = site.set('/gwcheck', await stubPage(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/gwcheck');
   const first = (await gw.waitFor(1))[0];
   const r = await page.evaluate(async ({ gwUrl, ev, key }) => {
     const post = async (body: unknown) => {
@@ -365,9 +355,7 @@ test('batches over 1 KB go gzip-compressed (no preflight) and arrive whole', asy
     const b = r.postDataBuffer()!;
     reqs.push({ gz: b[0] == 0x1f && b[1] == 0x8b, bytes: b.length, n: batchOf(r).length, ct: r.headers()['content-type'] });
   });
-  const url = site.set('/gzip', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/gzip', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => { for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) }); });
   const evs = await gw.waitFor(10);
   expect(evs.map((e) => e.properties.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -381,22 +369,20 @@ test('batches over 1 KB go gzip-compressed (no preflight) and arrive whole', asy
 });
 
 test('code that kept the stub object before d.js loaded still reaches the collector', async ({ page, gw, site }) => {
-  await delayCollector(page, 500);
   // Common in apps: a module grabs the global once, early, and keeps it.
-  const url = site.set('/saved-ref', await stubPage(gw, { body: `<script>window.saved = _df; saved.track('queued_via_saved')</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await page.evaluate(() => { (window as any).saved.track('live_via_saved'); (window as any).savedVersion = (window as any).saved.version; });
-  const evs = await gw.waitFor(3);
+  const { events: evs } = await withStub(page, gw, site, '/saved-ref', {
+    delay: 500,
+    body: `<script>window.saved = _df; saved.track('queued_via_saved')</script>`,
+    action: () => page.evaluate(() => { (window as any).saved.track('live_via_saved'); (window as any).savedVersion = (window as any).saved.version; }),
+    events: 3,
+  });
   expect(names(evs)).toEqual(['page', 'queued_via_saved', 'live_via_saved']);
   expect(await page.evaluate(() => typeof (window as any).savedVersion)).toBe('string');
 });
 
 test('the npm package offers exactly the methods the loaded collector has', async ({ page, gw, site }) => {
   const npm = (await import('../dist/index.mjs')).default as Record<string, unknown>;
-  const url = site.set('/api-names', await stubPage(gw, { full: true }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/api-names', { full: true });
   const loaded = await page.evaluate(() => Object.keys((window as any)._df).filter((k) => typeof (window as any)._df[k] == 'function').sort());
   expect(Object.keys(npm).filter((k) => typeof npm[k] == 'function').sort()).toEqual(loaded);
 });

@@ -1,11 +1,9 @@
 // Consent: the state on every event, consent_update events, the CMP readers (OneTrust, Cookiebot,
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, byType, delayCollector } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT } from './support/cmp-banners';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 /** Both views of context.consent as one flat object (the CMP codes and the canonical five). */
@@ -38,9 +36,7 @@ test.describe('consent state through the API', () => {
 
   test('_df.consent(): a consent_update is sent at once, once per change, across page views; later events carry the state', async ({ page, gw, site, errors }) => {
     // flushInterval 10 s: anything arriving sooner was sent "at once", not with the batch timer.
-    const url = site.set('/consent/api', await stubPage(gw, { body: `<script>_df.init({ flushInterval: 10000 })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/api', { body: `<script>_df.init({ flushInterval: 10000 })</script>` });
     const t0 = Date.now();
     await page.evaluate(() => (window as any)._df.consent({ analytics: true, marketing: false }));
     let evs = await gw.waitFor(2, 4000);
@@ -93,7 +89,7 @@ test.describe('OneTrust', () => {
     await stillAt(page, gw, 0, 1500);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
-    expect(anon).toMatch(UUID4);
+    expect(anon).toMatch(UUID_V4);
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
     // The anonymous id lived in memory only: in a fresh page view it is another one.
     const before = Date.now();
@@ -132,15 +128,13 @@ test.describe('OneTrust', () => {
   });
 
   test('requireConsent: a fresh page view before any answer has a new in-memory anonymousId', async ({ page, context, gw, site }) => {
-    const url = site.set('/consent/ot-mem', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/consent/ot-mem', { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}` });
     const a = await page.evaluate(() => (window as any)._df.getAnonymousId());
     await page.reload();
     await collectorLoaded(page);
     const b = await page.evaluate(() => (window as any)._df.getAnonymousId());
-    expect(a).toMatch(UUID4);
-    expect(b).toMatch(UUID4);
+    expect(a).toMatch(UUID_V4);
+    expect(b).toMatch(UUID_V4);
     expect(b).not.toBe(a);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     await stillAt(page, gw, 0, 500);
@@ -296,9 +290,7 @@ test.describe('IAB TCF v2', () => {
 
 test.describe('hold until consent through the API', () => {
   test('held events are bounded (500, newest kept), keep their timestamps, and go on grant', async ({ page, gw, site, errors }) => {
-    const url = site.set('/consent/bounded', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, batchSize: 100 })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/bounded', { body: `<script>_df.init({ requireConsent: true, batchSize: 100 })</script>` });
     const t = await page.evaluate(() => {
       const df = (window as any)._df;
       for (let i = 0; i < 600; i++) df.track('t' + i);
@@ -318,9 +310,7 @@ test.describe('hold until consent through the API', () => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await delayCollector(page, 300);
-    const url = site.set('/consent/deny', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/consent/deny', { body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>` });
     await page.evaluate(() => (window as any)._df.consent({ analytics: false }));
     await expect.poll(() => warnings.some((w) => /dropped 3 held events/.test(w))).toBe(true);
     await stillAt(page, gw, 0, 1200);
@@ -365,9 +355,7 @@ test.describe('withdrawal, order and late configuration', () => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await recordWrites(page);
-    const url = site.set('/consent/withdraw', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, debug: true })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/consent/withdraw', { body: `<script>_df.init({ requireConsent: true, debug: true })</script>` });
     await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { email: 'a@example.com' }); df.group('g1', { plan: 'pro' }); });
     await gw.waitFor(4);
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
@@ -403,7 +391,7 @@ test.describe('withdrawal, order and late configuration', () => {
     const all = await gw.waitFor(8);
     expect(names(all.slice(6))).toEqual(['consent_update', 'again']);
     for (const e of all.slice(6)) {
-      expect(e.anonymousId).toMatch(UUID4);
+      expect(e.anonymousId).toMatch(UUID_V4);
       expect(e.anonymousId).not.toBe(anon);
       expect(e.userId).toBeUndefined();
       expect(e.groupId).toBeUndefined();
@@ -415,9 +403,7 @@ test.describe('withdrawal, order and late configuration', () => {
 
   test('deny from the start writes nothing, not even _df_cs', async ({ page, context, gw, site }) => {
     await recordWrites(page);
-    const url = site.set('/consent/deny-nowrite', await stubPage(gw, { body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/consent/deny-nowrite', { body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>` });
     await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: false }); df.identify('u1', { email: 'x@example.com' }); df.alias('u2'); df.reset(); });
     await stillAt(page, gw, 0, 1200);
     expect(await page.evaluate(() => (window as any).__writes)).toEqual([]);
@@ -425,9 +411,7 @@ test.describe('withdrawal, order and late configuration', () => {
   });
 
   test('reset() before the grant is not undone by the grant', async ({ page, context, gw, site }) => {
-    const url = site.set('/consent/reset-first', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/consent/reset-first', { body: `<script>_df.init({ requireConsent: true })</script>` });
     await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro' }); df.group('g1'); });
     await gw.waitFor(4);
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
@@ -454,9 +438,7 @@ test.describe('withdrawal, order and late configuration', () => {
   });
 
   test('the same userId identified while consent is pending: stored traits merged on grant', async ({ page, gw, site }) => {
-    const url = site.set('/consent/merge', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/merge', { body: `<script>_df.init({ requireConsent: true })</script>` });
     await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro', n: 1 }); df.group('g1', { size: 5 }); });
     await gw.waitFor(4);
     await page.reload();
@@ -512,9 +494,7 @@ test.describe('withdrawal, order and late configuration', () => {
   });
 
   test('context.consent has both views: the CMP codes verbatim (or what the page passed) and the canonical five; getConsent() is the canonical view', async ({ page, gw, site }) => {
-    const url = site.set('/consent/schema', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/schema', { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}` });
     await page.click('#ot-save-stats');
     let evs = await gw.waitFor(1);
     const codes = evs[0].context.consent.categories;

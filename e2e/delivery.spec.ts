@@ -1,6 +1,6 @@
 // Delivery that loses nothing: every scenario sends a known set of events and counts, at the
 // gateway, which arrived and how often. The rows go into the table printed at the end of the run.
-import { test, expect, stubPage, collectorLoaded, watch } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, watch } from './support/fixtures';
 import { prove } from './support/proof';
 import type { Page } from '@playwright/test';
 
@@ -47,9 +47,7 @@ const noLoss = (row: { lost: number; 'duplicates after dedup': number; received:
 };
 
 test('1. tab closed right after 50 track calls: the unload path delivers them', async ({ page, gw, site }) => {
-  const url = site.set('/s1', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s1', { body: `<script>_df.init({ autoPage: false })</script>` });
   await fire(page, 's1', 50);
   await page.close();
   // No other page of the site is opened: only requests made while closing can deliver these.
@@ -75,9 +73,7 @@ test('2. navigation to another site mid-batch, back a minute later: the stored q
 
 test('3a. gateway answers 500 for 20 s, then recovers: backoff, nothing lost', async ({ page, gw, site }) => {
   test.setTimeout(120_000);
-  const url = site.set('/s3', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s3', { body: `<script>_df.init({ autoPage: false })</script>` });
   await gw.faults({ status: 500, forMs: 20000 });
   const t0 = Date.now();
   await fire(page, 's3a', 40);
@@ -93,9 +89,7 @@ test('3a. gateway answers 500 for 20 s, then recovers: backoff, nothing lost', a
 
 test('3b. 429 with Retry-After: 2 is honoured', async ({ page, gw, site, gateway }) => {
   const times = arrivals(gateway);
-  const url = site.set('/s3b', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s3b', { body: `<script>_df.init({ autoPage: false })</script>` });
   await gw.faults({ status: 429, count: 1, retryAfter: 2 });
   await fire(page, 's3b', 10);
   noLoss(await prove(gw, 's3b', 10, 15000, '3b. 429 + Retry-After: 2'));
@@ -107,9 +101,7 @@ test('3b. 429 with Retry-After: 2 is honoured', async ({ page, gw, site, gateway
 test('4. offline for 30 s, events made while offline', async ({ page, context, gw, site }) => {
   test.setTimeout(90_000);
   let attempts = 0;
-  const url = site.set('/s4', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/s4', { body: `<script>_df.init({ autoPage: false })</script>` });
   await context.setOffline(true);
   page.on('request', (r) => r.url().includes('/v1/') && attempts++);
   await fire(page, 's4', 20);
@@ -152,9 +144,7 @@ test('5b. two tabs of one site in normal operation send no event twice', async (
 });
 
 test('5c. a dead tab\'s stored queue is adopted by a live tab', async ({ page, gw, site }) => {
-  const url = site.set('/s5c', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/s5c', { body: `<script>_df.init({ autoPage: false })</script>` });
   // What a crashed tab leaves behind: its own queue key, heartbeat three minutes old.
   await page.evaluate(() => {
     const df = (window as any)._df;
@@ -180,9 +170,7 @@ test('6a. localStorage throwing on every call', async ({ page, gw, site, errors 
       (Storage.prototype as any)[m] = () => { throw new DOMException('denied', 'SecurityError'); };
   });
   watch(page, errors);
-  const url = site.set('/s6a', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s6a', { body: `<script>_df.init({ autoPage: false })</script>` });
   await fire(page, 's6a', 30);
   noLoss(await prove(gw, 's6a', 30, 10000, '6a. localStorage throws'));
   expect(errors).toEqual([]);
@@ -190,9 +178,7 @@ test('6a. localStorage throwing on every call', async ({ page, gw, site, errors 
 
 test('6b. localStorage full', async ({ page, gw, site, errors }) => {
   watch(page, errors);
-  const url = site.set('/s6b', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s6b', { body: `<script>_df.init({ autoPage: false })</script>` });
   const filled = await page.evaluate(() => {
     const chunk = 'x'.repeat(256 * 1024);
     let i = 0;
@@ -209,9 +195,7 @@ test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ 
   test.setTimeout(90_000);
   const warnings: string[] = [];
   page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-  const url = site.set('/s7', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/s7', { body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>` });
   const requests: number[] = [];
   page.on('request', (r) => r.url().includes('/v1/batch') && requests.push((r.postDataBuffer() || Buffer.alloc(0)).length));
   await gw.faults({ status: 413, count: 1 });
@@ -225,9 +209,7 @@ test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ 
 });
 
 test('400 on a batch isolates the bad event: the good ones still arrive', async ({ page, gw, site }) => {
-  const url = site.set('/s400', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s400', { body: `<script>_df.init({ autoPage: false })</script>` });
   // A stored event the gateway will refuse (its timestamp is not a date), among good ones.
   await page.evaluate(() => {
     const key = Object.keys(localStorage).find((k) => k.startsWith('_df_q.'));
@@ -245,9 +227,7 @@ test('400 on a batch isolates the bad event: the good ones still arrive', async 
 });
 
 test('flush() reports what failed for good and never rejects', async ({ page, gw, site }) => {
-  const url = site.set('/sflush', await stubPage(gw, { key: 'dk_test_e2e', body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/sflush', { key: 'dk_test_e2e', body: `<script>_df.init({ autoPage: false })</script>` });
   await gw.faults({ status: 401, count: 1 });
   const r = await page.evaluate(async () => {
     (window as any)._df.track('a');
@@ -275,9 +255,7 @@ test('events the page makes in its own exit handlers (after ours) still leave wi
 
 test('a new event during a failing request does not cut Retry-After short', async ({ page, gw, site, gateway }) => {
   const times = arrivals(gateway);
-  const url = site.set('/ra-pending', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, flushInterval: 200 })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/ra-pending', { body: `<script>_df.init({ autoPage: false, flushInterval: 200 })</script>` });
   // The 429 (Retry-After: 3) takes 1 s to come back; a track made meanwhile sets a flush timer.
   await gw.faults({ status: 429, count: 1, retryAfter: 3, delayMs: 1000 });
   await page.evaluate(() => (window as any)._df.track('a'));
@@ -356,9 +334,7 @@ test('1d. no fetch keepalive (Firefox before 133): the tab closed after 50 calls
     const f = window.fetch;
     window.fetch = (u: any, i?: any) => (going ? new Promise(() => {}) : f(u, i && { ...i, keepalive: false }));
   });
-  const url = site.set('/s1d', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/s1d', { body: `<script>_df.init({ autoPage: false })</script>` });
   await gw.faults({ delayMs: 2000 });
   await fire(page, 's1d', 50);
   await page.close();
@@ -366,9 +342,7 @@ test('1d. no fetch keepalive (Firefox before 133): the tab closed after 50 calls
 });
 
 test('adopting an orphaned queue with storage full keeps the orphan (the only durable copy)', async ({ page, gw, site }) => {
-  const url = site.set('/adopt-full', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/adopt-full', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => {
     const evs = Array.from({ length: 5 }, (_, n) => ({
       type: 'track', event: 'evt', properties: { scenario: 'sfull', n }, anonymousId: (window as any)._df.getAnonymousId(),
@@ -400,9 +374,7 @@ test('the clock going back during a backoff does not stop sending', async ({ pag
       return f.apply(this, a as any).then((r: Response) => (off || setTimeout(() => (off = -36e5)), r));
     } as any;
   });
-  const url = site.set('/clock', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/clock', { body: `<script>_df.init({ autoPage: false })</script>` });
   await gw.faults({ status: 500, count: 1 });
   await page.evaluate(() => (window as any)._df.track('evt', { scenario: 'sclock', n: 0 }));
   noLoss(await prove(gw, 'sclock', 1, 10000, '11. wall clock an hour back during a backoff'));
@@ -440,9 +412,7 @@ test('a request that never gets an answer is aborted after 30 s and sent again',
   // Without keepalive (as retries go, and as in Firefox before 133): Chromium runs a keepalive
   // request in its browser process and does not take it off the wire when the page aborts it.
   await page.addInitScript(() => delete (Request.prototype as any).keepalive);
-  const url = site.set('/hang', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/hang', { body: `<script>_df.init({ autoPage: false })</script>` });
   // The gateway takes the first batch but answers only after 45 s.
   await gw.faults({ delayMs: 45000, count: 1 });
   await page.evaluate(() => (window as any)._df.track('evt', { scenario: 'shang', n: 0 }));
@@ -469,9 +439,7 @@ test('a keepalive fetch failing for a network reason is not sent again at once',
       return Promise.reject(new TypeError('Failed to fetch'));
     };
   }, gw.url);
-  const url = site.set('/netfail', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/netfail', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => (window as any)._df.track('evt', { scenario: 'snet', n: 0 }));
   noLoss(await prove(gw, 'snet', 1, 10000, '14. keepalive fetch failing (network): retried after backoff'));
   const marker = times.find((t) => t.path.includes('marker'))!;
@@ -482,9 +450,7 @@ test('a keepalive fetch failing for a network reason is not sent again at once',
 });
 
 test('flush() counts events delivered while the byte bound dropped them from the queue as sent', async ({ page, gw, site }) => {
-  const url = site.set('/flush-bound', await stubPage(gw, { body: `<script>_df.init({ autoPage: false, maxQueueBytes: 65536 })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/flush-bound', { body: `<script>_df.init({ autoPage: false, maxQueueBytes: 65536 })</script>` });
   // The first batch (10 events, ~50 KB) is in flight for 1.5 s.
   await gw.faults({ delayMs: 1500, count: 1 });
   await fireRandom(page, 'sbound', 10, 0, 5000);

@@ -22,8 +22,6 @@ const STUB_RUNS = Number(process.env.FUZZ_STUB_RUNS || 40);
 const totals = { sequences: 0, calls: 0, events: 0 };
 
 test.describe.configure({ mode: 'serial' });
-// The site server answers 404 for /favicon.ico, which Chromium logs as a console error: give it one.
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
 test.afterAll(() => {
   console.log(`fuzz: ${totals.sequences} sequences, ${totals.calls} calls, ${totals.events} events (seed ${SEED})`);
 });

@@ -5,13 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, type Gw } from './support/fixtures';
-import { guard, names, dfLines, stubCode, doc, WARN_HOOK, type Guard } from './support/hostile-kit';
+import { test, expect, withStub, stubPage, delayCollector, collectorLoaded, KEY, names, type Gw } from './support/fixtures';
+import { guard, dfLines, stubCode, doc, WARN_HOOK, type Guard } from './support/hostile-kit';
 import { cspHash, sriHash } from '../snippet/build.mjs';
 import type { Site } from './support/site';
-
-// The site server answers 404 for /favicon.ico, which Chromium logs as a console error: give it one.
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
 
 const dist = (f: string) => readFileSync(new URL('../dist/' + f, import.meta.url));
 
@@ -399,9 +396,7 @@ for (const [what, arg] of Object.entries(HOSTILE_INIT)) {
 
 test('an event over 64 KB is dropped with a debug warning naming it; the others arrive', async ({ page, gw, site }) => {
   const g = await guard(page);
-  const url = site.set('/big', await stubPage(gw, { head: WARN_HOOK, body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/big', { head: WARN_HOOK, body: `<script>_df.init({ autoPage: false })</script>` });
   const threw = await page.evaluate(async () => {
     const df = (window as any)._df;
     try {
@@ -433,9 +428,7 @@ test('an event over 64 KB is dropped with a debug warning naming it; the others 
 
 test('an identify dropped for size does not poison later identify calls of the same user', async ({ page, gw, site }) => {
   const g = await guard(page);
-  const url = site.set('/big-identify', await stubPage(gw, { body: `<script>_df.init({ autoPage: false })</script>` }));
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/big-identify', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(async () => {
     const df = (window as any)._df;
     df.identify('u-big', { pad: 'x'.repeat(70000) });

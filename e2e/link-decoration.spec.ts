@@ -5,12 +5,11 @@
 // missing analytics consent adopt nothing.
 import type { Page } from '@playwright/test';
 import { launchOptions } from '../scripts/chromium.mjs';
-import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, UUID_V4 } from './support/fixtures';
 import { makeToken } from '../src/link-token';
 
 test.use({ launchOptions: { ...launchOptions, args: [...launchOptions.args, '--host-resolver-rules=MAP *.test 127.0.0.1'] } });
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const on = (host: string, url: string) => url.replace('localhost', host);
 const init = (o: object) => `<script>_df.init(${JSON.stringify(o)})</script>`;
 const SRC = { crossDomain: { linkedDomains: ['beta.test', 'other-brand.test'] } };
@@ -195,7 +194,7 @@ test.describe('link decoration', () => {
     expect(page.url()).toBe(dst + '?a=1');
     const fresh = await anon(page);
     expect(fresh).not.toBe(id);
-    expect(fresh).toMatch(UUID4);
+    expect(fresh).toMatch(UUID_V4);
 
     // A link decorated in this browser, copied into another one (another user agent) at once.
     await page.goto(src);

@@ -3,11 +3,9 @@
 // entries, a kept stub with the npm package, a page's own plain `_df` array.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, delayCollector, collectorLoaded, KEY } from './support/fixtures';
-import { guard, names, dfLines, stubCode, doc } from './support/hostile-kit';
+import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, names } from './support/fixtures';
+import { guard, dfLines, stubCode, doc } from './support/hostile-kit';
 import { snippetTag } from '../snippet/build.mjs';
-
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
 
 const dist = (f: string) => readFileSync(new URL('../dist/' + f, import.meta.url)).toString();
 

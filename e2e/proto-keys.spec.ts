@@ -3,8 +3,6 @@
 // (README, "Input rules").
 import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
 
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
-
 test('own __proto__ keys in properties and traits reach the gateway as data; merged traits keep them; Object.prototype untouched', async ({ page, gw, site, errors }) => {
   const url = site.set('/proto-keys', await stubPage(gw, {
     // Queued in the stub before d.js loads, and called again on the live collector below.

@@ -14,8 +14,6 @@ async function pagesAfter(page: Page, gw: any, n: number) {
   return pages(gw);
 }
 
-test.beforeEach(({ site }) => void site.set('/favicon.ico', '', { 'content-type': 'image/x-icon' }));
-
 test('React Router: links, a replace redirect, a query-only replace, back/forward; one page event per URL change, referrer = previous URL', async ({ page, gw, site, errors }) => {
   const js = await routerAppJs();
   site.set('/spa-rr/app.js', js, { 'content-type': 'text/javascript' });

@@ -5,15 +5,13 @@
 // the registrable domain (shop.test) differs from the host.
 import type { BrowserContext } from '@playwright/test';
 import { launchOptions } from '../scripts/chromium.mjs';
-import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, names, UUID_V4 } from './support/fixtures';
 
 test.use({ launchOptions: { ...launchOptions, args: [...launchOptions.args, '--host-resolver-rules=MAP *.test 127.0.0.1'] } });
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ALL = ['ga', 'meta', 'tiktok', 'pinterest', 'snapchat', 'google_ads'];
 const on = (host: string, url: string) => url.replace('localhost', host);
 const page_ = (o: object, body = '') => `<script>_df.init(${JSON.stringify(o)})</script>${body}`;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type));
 
 /** The site's cookies by name (what the browser holds for www.shop.test). */
 async function jar(context: BrowserContext) {
@@ -42,8 +40,8 @@ test.describe('vendor IDs', () => {
     expect(ids._gcl_aw).toMatch(/^GCL\.\d{10}\.Cj0-gc_1$/);
     expect(ids._ttp).toMatch(/^[0-9a-f]{27}\.tt\.1$/);
     const pin = Buffer.from(Buffer.from(ids._pin_unauth, 'base64').toString().replace(/^uid=/, ''), 'base64').toString();
-    expect(pin).toMatch(UUID4);
-    expect(ids._scid).toMatch(UUID4);
+    expect(pin).toMatch(UUID_V4);
+    expect(ids._scid).toMatch(UUID_V4);
     // Every event of the page view carries the same ids.
     for (const e of evs) expect(e.context.vendorIds).toEqual(ids);
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createGateway } from '../../gateway/app.mjs';
-import { snippetTag } from '../../snippet/build.mjs';
+import { stubHtml } from '../support/page';
+import type { Gw as BaseGw } from '../support/events';
 
 export const KEY = 'dk_test_engines';
 
@@ -28,13 +29,7 @@ export interface Req {
   events: { tag?: string; n?: number; event?: string }[];
 }
 
-export interface Gw {
-  url: string;
-  events(): Promise<any[]>;
-  stats(): Promise<any>;
-  faults(f: Record<string, unknown>): Promise<void>;
-  /** Waits until at least `n` events were accepted (and returns them). */
-  waitFor(n: number, timeout?: number): Promise<any[]>;
+export interface Gw extends BaseGw {
   /** Requests received since the last reset, in arrival order. */
   requests(): Req[];
   /** Polls until `pred` holds over the request log (and returns the log), or throws. */
@@ -132,8 +127,7 @@ export async function startCdn(): Promise<{ url: string; close(): Promise<void> 
 
 /** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
 export async function stubPage(gw: Gw, o: { body?: string; src?: string } = {}): Promise<string> {
-  const tag = await snippetTag({ src: o.src || gw.url + '/d.js', key: KEY, endpoint: gw.url });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${tag}</head><body>${o.body || ''}</body></html>`;
+  return stubHtml({ src: o.src || gw.url + '/d.js', key: KEY, endpoint: gw.url }, { body: o.body });
 }
 
 /** One row of the delivery proof table. */

@@ -8,11 +8,10 @@ import { startSite, type Site } from '../support/site';
 import { collectorLoaded, waitInPage, type Engine, type Tab } from './driver';
 import { startGateway, startCdn, stubPage, collect, ranges, describe as showLog, type Gw, type Row } from './harness';
 import { report, started } from './report';
+import { names, UUID_V4 } from '../support/events';
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Chrome's keepalive budget, the one the collector plans for. */
 const BUDGET = 65536;
@@ -126,8 +125,8 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.deepEqual(Object.keys(g).sort(), ['anonymousId', 'context', 'groupId', 'messageId', 'timestamp', 'traits', 'type'].sort());
       assert.equal(g.groupId, 'company-456');
       assert.deepEqual(g.traits, {});
-      assert.match(g.anonymousId, UUID4);
-      assert.match(g.messageId.slice(3), UUID4);
+      assert.match(g.anonymousId, UUID_V4);
+      assert.match(g.messageId.slice(3), UUID_V4);
       assert.equal(g.messageId.slice(0, 3), 'df-');
       assert.match(g.timestamp, ISO);
       assert.deepEqual(g.context.page, { url: url + '?utm_source=x&gclid=abc', path: '/settings/account', referrer: '', title: 'Test page', search: '?utm_source=x&gclid=abc' });

@@ -1,5 +1,26 @@
 // Shared e2e fixtures: one gateway (with fault injection on) and one site server per worker, reset
 // before each test; helpers to build pages with the pasted stub and to read what the gateway got.
+//
+// How to write an e2e test (import everything from here):
+//
+//   import { test, expect, withStub, names } from './support/fixtures';
+//
+//   test('a queued track is replayed after the page view', async ({ page, gw, site }) => {
+//     const { events } = await withStub(page, gw, site, '/my-test', { body: `<script>_df.track('a')</script>`, events: 2 });
+//     expect(names(events)).toEqual(['page', 'a']);
+//   });
+//
+// - Fixtures: `gw` (the test gateway: `gw.events()`, `gw.waitFor(n)`, `gw.faults({...})`), `site`
+//   (the customer site on another origin: `site.set(path, html)` returns the URL; it answers
+//   /favicon.ico itself), `errors` (page errors and console errors of every page of the test).
+// - `withStub` loads a page with the pasted stub, waits for d.js to take over, runs `action` and
+//   returns the events the gateway accepted. For finer steps: `stubPage` (the HTML), `page.goto`,
+//   `collectorLoaded`, `delayCollector` (a slow CDN), `gw.waitFor`.
+// - Reading events: `names` (`['page', 'a', 'identify']`), `byType`, `UUID_V4` (from ./events.ts,
+//   shared with the cross-engine runs in e2e/engines); every event read through `gw` is checked
+//   against schema/event.schema.json.
+// - Assert on what the gateway recorded (order, counts), wait with `gw.waitFor`, never sleep.
+// - Hostile pages (guards, CSP, console capture): ./hostile-kit.ts; CMP banners: ./cmp-banners.ts.
 import { test as base, expect, type Page, type Request } from '@playwright/test';
 import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -8,17 +29,11 @@ import { join } from 'node:path';
 import { createGateway } from '../../gateway/app.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { snippetTag } from '../../snippet/build.mjs';
+import { stubHtml } from './page';
 import { startSite, type Site } from './site';
+import type { Gw } from './events';
 
-export interface Gw {
-  url: string;
-  events(): Promise<any[]>;
-  stats(): Promise<any>;
-  faults(f: Record<string, unknown>): Promise<void>;
-  /** Waits until at least `n` events were accepted (and returns them). */
-  waitFor(n: number, timeout?: number): Promise<any[]>;
-}
+export type { Gw };
 
 export const KEY = 'dk_test_e2e';
 
@@ -98,16 +113,52 @@ export function assertSchemaValid(ev: unknown): void {
   throw new Error(`captured event breaks schema/event.schema.json: ${field} ${e.message}\n${JSON.stringify(ev).slice(0, 500)}`);
 }
 
+/** Records the page's errors and console errors into `errors` (`pageerror: ...`, `console: ...`). */
 export function watch(p: Page, errors: string[]): void {
   p.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   p.on('console', (m) => m.type() == 'error' && errors.push('console: ' + m.text()));
 }
 
-/** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
-export async function stubPage(gw: Gw, o: { body?: string; head?: string; key?: string; global?: string; nonce?: string; endpoint?: string; full?: boolean } = {}): Promise<string> {
-  // `full`: the build with CMP auto-detection and tag injection (dist/d.full.js).
-  const tag = await snippetTag({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${tag}${o.head || ''}</head><body>${o.body || ''}</body></html>`;
+/** The HTML of a page with the stub pasted in <head>, loading d.js (or d.full.js) from the gateway. */
+export async function stubPage(gw: Gw, o: StubPageOptions = {}): Promise<string> {
+  return stubHtml({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint }, o);
+}
+
+export interface StubPageOptions {
+  /** More HTML after the stub in <head>, and the <body> (scripts included). */
+  head?: string;
+  body?: string;
+  /** The write key (default KEY), the global's name (default _df), a CSP nonce, the gateway URL. */
+  key?: string;
+  global?: string;
+  nonce?: string;
+  endpoint?: string;
+  /** The build with CMP auto-detection and tag injection (dist/d.full.js). */
+  full?: boolean;
+}
+
+export interface WithStub extends StubPageOptions {
+  /** Delays d.js by this many ms (a slow CDN: calls queue in the stub meanwhile). */
+  delay?: number;
+  /** Runs once the collector has replaced the stub (e.g. `() => page.evaluate(...)`). */
+  action?: () => Promise<unknown>;
+  /** Waits until the gateway accepted this many events in all, and returns them (unset: no wait, no events). */
+  events?: number;
+}
+
+/**
+ * Serves a page with the stub pasted in at `path` on the site, loads it, waits until the collector
+ * replaced the stub, runs `o.action`, then waits until the gateway accepted `o.events` events.
+ * Returns the page's URL and, with `o.events`, every event the gateway accepted in the test so far
+ * (schema-checked, at least `o.events` of them).
+ */
+export async function withStub(page: Page, gw: Gw, site: Site, path: string, o: WithStub = {}): Promise<{ url: string; events: any[] }> {
+  if (o.delay) await delayCollector(page, o.delay);
+  const url = site.set(path, await stubPage(gw, o));
+  await page.goto(url);
+  await collectorLoaded(page);
+  if (o.action) await o.action();
+  return { url, events: o.events ? await gw.waitFor(o.events) : [] };
 }
 
 /** Delays d.js by `ms` for this page (the CDN is slow; calls queue in the stub meanwhile). */
@@ -123,9 +174,8 @@ export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
   await page.waitForFunction((n) => typeof (window as any)[n]?.version == 'string', name);
 }
 
-export const byType = (events: any[], type: string) => events.filter((e) => e.type == type);
-
 export { expect };
+export { names, byType, UUID_V4 } from './events';
 
 /** The events of a batch request, whether its body went as text or gzip (first bytes 1f 8b). */
 export function batchOf(r: Request): any[] {

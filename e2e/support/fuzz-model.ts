@@ -275,18 +275,17 @@ export function model(s: State, c: Call): Expected | undefined {
       if (n !== undefined) return { type: 'page', name: n, properties: p, ...ids() };
       return;
     }
-    case 'identify': {
-      const n = cleanId(a0);
-      const t = n !== undefined ? bagOf(a1) : undefined;
-      if (!t) return;
-      s.traits = { ...(s.userId === n ? s.traits : {}), ...t };
-      s.userId = n;
-      return { type: 'identify', traits: s.traits, ...ids() };
-    }
+    // identify and group: an id and a bag of traits; traits merge while the id stays the same.
+    case 'identify':
     case 'group': {
       const n = cleanId(a0);
       const t = n !== undefined ? bagOf(a1) : undefined;
       if (!t) return;
+      if (c.m == 'identify') {
+        s.traits = { ...(s.userId === n ? s.traits : {}), ...t };
+        s.userId = n;
+        return { type: 'identify', traits: s.traits, ...ids() };
+      }
       s.groupTraits = { ...(s.groupId === n ? s.groupTraits : {}), ...t };
       s.groupId = n;
       return { type: 'group', traits: s.groupTraits, ...ids(), groupId: n };

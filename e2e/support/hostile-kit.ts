@@ -3,11 +3,8 @@
 import type { Page, ConsoleMessage } from '@playwright/test';
 import { buildStub } from '../../snippet/build.mjs';
 import type { Gw } from './fixtures';
-import { KEY } from './fixtures';
-
-/** Short names of events, as in collector.spec.ts. */
-export const names = (evs: any[]) =>
-  evs.map((e) => (e.type == 'track' ? e.event : e.type == 'page' ? 'page' + (e.name ? ':' + e.name : '') : e.type));
+import { KEY, watch } from './fixtures';
+import { htmlPage } from './page';
 
 export interface Guard {
   /** Page errors and console errors (console.error and browser-reported errors such as CSP). */
@@ -34,11 +31,8 @@ export async function guard(page: Page, o: { cspListener?: boolean } = {}): Prom
       }
     },
   };
-  page.on('pageerror', (e) => g.errors.push('pageerror: ' + e.message));
-  page.on('console', (m: ConsoleMessage) => {
-    g.console.push({ type: m.type(), text: m.text() });
-    if (m.type() == 'error') g.errors.push('console: ' + m.text());
-  });
+  watch(page, g.errors);
+  page.on('console', (m: ConsoleMessage) => void g.console.push({ type: m.type(), text: m.text() }));
   if (o.cspListener !== false) {
     await page.addInitScript(() => {
       const list: string[] = [];
@@ -59,8 +53,8 @@ export const dfLines = (g: Guard, type?: string) =>
 export const stubCode = (gw: Gw, o: { nonce?: string; integrity?: string; global?: string } = {}) =>
   buildStub({ src: gw.url + '/d.js', key: KEY, ...o });
 
-export const doc = (head: string, body = '') =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>Hostile page</title>${head}</head><body>${body}</body></html>`;
+/** A page without the stub (the test pastes its own code): `head` and `body` as given. */
+export const doc = (head: string, body = '') => htmlPage(head, body, 'Hostile page');
 
 /**
  * In-page console.warn recorder (installed before the stub): `window.__warns` gets every warning

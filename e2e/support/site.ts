@@ -16,11 +16,15 @@ export interface Site {
   close(): Promise<void>;
 }
 
+// Chromium asks every origin for /favicon.ico and logs a 404 as a console error, which tests that
+// assert "no console errors" would see: the site answers it (an empty icon) unless a test sets one.
+const FAVICON: Page = { body: '', headers: { 'content-type': 'image/x-icon' } };
+
 export async function startSite(): Promise<Site> {
   const pages = new Map<string, Page>();
   const server = http.createServer((req, res) => {
     const path = (req.url || '/').split('?')[0];
-    const p = pages.get(path);
+    const p = pages.get(path) || (path == '/favicon.ico' ? FAVICON : undefined);
     if (!p) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
