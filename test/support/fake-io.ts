@@ -4,6 +4,9 @@ import type { Answer, IO } from '../../src/transport.ts';
 import { createOutbox, type Store } from '../../src/outbox.ts';
 import { item, type Item } from '../../src/batch.ts';
 
+// The build defines __FULL__; in Node the core reads it as a global (the full build's members exist).
+(globalThis as any).__FULL__ ??= true;
+
 export interface Req {
   kind: 'post' | 'beacon';
   body: string;
