@@ -27,14 +27,10 @@ export interface Delivery {
   _resume(): void;
 }
 
-interface Waiter {
-  _ids: Set<string>;
-  _r: FlushResult;
-  _done: (r: FlushResult) => void;
-}
+/** A flush() caller: the events it waits for, its result so far, its resolve. */
+type Waiter = [Set<string>, FlushResult, (r: FlushResult) => void];
 
 export function createDelivery(url: string, batchSize: number, interval: number, box: Outbox, io: IO = browserIO): Delivery {
-  const { _post: post, _beacon: beacon, _now: now, _timer: later, _clear: clear } = io;
   let timer: any;
   let due = 0;
   /** No request before this (monotonic) time: backoff or Retry-After in force. */
@@ -61,27 +57,29 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   let left: true | undefined;
 
   const ids = (items: Item[]) => new Set(items.map((i) => i._id));
+  /** The queue minus what left by keepalive or beacon (see `gone`). */
+  const pending = () => box._items.filter((i) => !gone.has(i._id));
 
   function schedule(ms: number): void {
-    const at = Math.max(now() + ms, retryAt);
+    const at = Math.max(io._now() + ms, retryAt);
     // Keep an earlier timer; move a later one forward.
     if (timer && due <= at) return;
-    clear(timer);
+    io._clear(timer);
     due = at;
-    timer = later(() => {
+    timer = io._timer(() => {
       timer = 0;
       send().catch(() => (busy = false));
-    }, at - now());
+    }, at - io._now());
   }
 
   const kick = (now?: boolean) =>
     left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
 
   function settle(done: Set<string>, reason: string): void {
-    waiters = waiters.filter((w) => {
-      for (const id of done) if (w._ids.delete(id)) reason ? (w._r.failed[w._r.failed.length] = { messageId: id, reason }) : w._r.sent++;
-      if (w._ids.size) return true;
-      w._done(w._r);
+    waiters = waiters.filter(([want, r, resolve]) => {
+      for (const id of done) if (want.delete(id)) reason ? (r.failed[r.failed.length] = { messageId: id, reason }) : r.sent++;
+      if (want.size) return true;
+      resolve(r);
     });
   }
 
@@ -100,7 +98,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   async function postBatch(batch: Item[], data: BodyInit, size: number, ka: boolean): Promise<void> {
     if (ka) used += size;
     for (const i of batch) flying.set(i._id, ''), ka && gone.add(i._id);
-    const [status, ra] = await post(url, data, ka);
+    const [status, ra] = await io._post(url, data, ka);
     if (ka) used -= size;
     const v = verdict(status, batch.length);
     for (const i of batch) {
@@ -110,17 +108,18 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       // Dropped from the queue meanwhile and not accepted: lost for good.
       if (why && v) failed(i, why);
     }
+    const warn = (what: string) => log.warn((status || 'network error') + ' for ' + batch.length + ' events, ' + what);
     if (v == RETRY) {
       const r = retryAfter(ra);
       const wait = Math.max(backoff(++attempt), r);
-      retryAt = now() + wait;
+      retryAt = io._now() + wait;
       if (r) hold = retryAt;
-      log.warn((status || 'network error') + ' for ' + batch.length + ' events, retry in ' + wait + ' ms');
+      warn('retry in ' + wait + ' ms');
       return schedule(wait);
     }
     if (v == SPLIT) {
       cap = Math.ceil(batch.length / 2);
-      log.warn(status + ' for ' + batch.length + ' events, sending halves');
+      warn('sending halves');
       return schedule(0);
     }
     attempt = retryAt = 0;
@@ -136,8 +135,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // Offline: wait for the `online` event instead of burning retries.
     if (busy || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
-    if (now() < retryAt) return schedule(0);
-    const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
+    if (io._now() < retryAt) return schedule(0);
+    const batch = take(pending(), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
     const data = await io._gzip(body(batch));
@@ -161,7 +160,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       return want.size
         ? await {
             then(done: (r: FlushResult) => void) {
-              waiters[waiters.length] = { _ids: want, _r: r, _done: done };
+              waiters[waiters.length] = [want, r, done];
               // Send now, unless a retry is waiting for its backoff or Retry-After.
               schedule(0);
             },
@@ -185,17 +184,17 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       // Once gone, only a resume (bfcache restore) undoes it: Chromium may fire visibilitychange
       // after pagehide.
       left ||= final;
-      clear(timer);
+      io._clear(timer);
       timer = 0;
-      if (now() >= hold)
+      if (io._now() >= hold)
         // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
-        for (const [items, ka] of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
+        for (const [items, ka] of plan(pending(), BUDGET - used - beaconed, io._keepalive && !attempt)) {
           const data = body(items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
           if (ka) postBatch(items, data, size, true).catch(() => 0);
           else {
-            if (beacon(url, data)) beaconed += size;
+            if (io._beacon(url, data)) beaconed += size;
             for (const i of items) gone.add(i._id);
           }
         }

@@ -8,32 +8,24 @@
 // adopt the same orphan; where Web Locks are missing, two tabs may both adopt it, and the gateway's
 // messageId de-duplication absorbs the doubles. (A lock held for the tab's whole life would have
 // been simpler, but a held lock keeps the page out of the back/forward cache.)
-import { lsGet, lsKeys, lsSet } from './storage';
 import { item, joinJson, type Item } from './batch';
+import { browserIO } from './transport';
 import { log } from './log';
 
 export const PREFIX = '_df_q.';
 export const STALE = 120000;
 
-/** The storage the outbox uses (localStorage that never throws, and Web Locks); unit tests pass fakes. */
+/** The storage the outbox uses (localStorage that never throws, and Web Locks; in the browser, part
+ * of src/transport.ts's browserIO); unit tests pass fakes. */
 export interface Store {
-  _get(k: string): string | null;
+  /** The key's value as JSON, or undefined (missing or unreadable). */
+  _read(k: string): any;
   /** false when refused (full, disabled). */
   _set(k: string, v: string | null): boolean;
   _keys(): string[];
   /** Runs `f` holding the named lock (or at once where Web Locks are missing). */
   _lock(name: string, f: () => void): unknown;
 }
-
-const browserStore: Store = {
-  _get: lsGet,
-  _set: lsSet,
-  _keys: lsKeys,
-  _lock: (n, f) => {
-    const l = (navigator as any).locks;
-    return l ? l.request(n, f) : f();
-  },
-};
 
 export interface Outbox {
   _items: Item[];
@@ -48,9 +40,8 @@ export interface Outbox {
 }
 
 /** `persist()`: storage allowed now (false while consent is awaited: memory only). */
-export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserStore): Outbox {
+export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserIO): Outbox {
   const key = PREFIX + tab;
-  const { _get: get, _set: set } = store;
   let bytes = 0;
   let dirty = 0;
   let lazy: any = 0;
@@ -85,7 +76,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       lazy = 0;
       // Storage off (consent withdrawn): nothing is written, and the key goes once it is empty.
       if (!persist() && box._items.length) return;
-      const ok = set(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
+      const ok = store._set(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');
       return (stored = ok);
@@ -99,10 +90,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
         const keys: string[] = [];
         for (const k of store._keys()) {
           if (k.indexOf(PREFIX) || k == key) continue;
-          let s: { h: number; e: any[] } | undefined;
-          try {
-            s = JSON.parse(get(k)!);
-          } catch {}
+          const s: { h: number; e: any[] } | undefined = store._read(k);
           if (s && Date.now() - s.h < STALE) continue;
           keys[keys.length] = k;
           for (const e of (s && s.e) || []) {
@@ -113,7 +101,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
         // The adopted events are stored under this tab's key before the orphans are deleted: if
         // storage refuses (full), the orphans stay, the only durable copy, and this tab sends from
         // memory what it took (the gateway drops the copies a later page view sends again).
-        if (box._write()) for (const k of keys) set(k, null);
+        if (box._write()) for (const k of keys) store._set(k, null);
       });
     },
   };

@@ -1,7 +1,10 @@
 // The browser's I/O for delivery (src/delivery.ts decides, this does): the two ways a batch leaves
 // the page, gzip, the monotonic clock, timers and the online flag. Both requests are CORS "simple"
 // (POST, text/plain body, no custom header), so neither needs a preflight and either can be used
-// while the page unloads.
+// while the page unloads. browserIO also carries the outbox's storage (src/outbox.ts's Store): one
+// object for both.
+import { lsKeys, lsSet, readJSON } from './storage';
+import type { Store } from './outbox';
 
 /** [status, Retry-After]: status 0 means the request never got an answer. */
 export type Answer = [number, (string | null)?];
@@ -87,7 +90,7 @@ try {
   keepalive = 'keepalive' in Request.prototype;
 } catch {}
 
-export const browserIO: IO = {
+export const browserIO: IO & Store = {
   _post: post,
   _beacon: beacon,
   _gzip: gzip,
@@ -96,4 +99,11 @@ export const browserIO: IO = {
   _keepalive: keepalive,
   _timer: setTimeout,
   _clear: clearTimeout,
+  _read: readJSON,
+  _set: lsSet,
+  _keys: lsKeys,
+  _lock: (n, f) => {
+    const l = (navigator as any).locks;
+    return l ? l.request(n, f) : f();
+  },
 };

@@ -80,7 +80,11 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
 export function fakeStore(refuse: (k: string, v: string | null) => boolean = () => false) {
   const m = new Map<string, string>();
   const store: Store = {
-    _get: (k) => m.get(k) ?? null,
+    _read: (k) => {
+      try {
+        return JSON.parse(m.get(k)!);
+      } catch {}
+    },
     _set: (k, v) => (refuse(k, v) ? false : (v == null ? m.delete(k) : m.set(k, v), true)),
     _keys: () => [...m.keys()],
     _lock: (_n, f) => f(),
