@@ -43,13 +43,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
   let cap = batchSize;
   let waiters: Waiter[] = [];
-  /**
-   * Events a request that outlives the page carries (keepalive fetch, beacon), or that the browser
-   * refused a beacon for in this hide: not sent again until visible.
-   */
-  const gone = new Set<string>();
-  /** Events of requests awaiting their answer; the value is why the queue dropped one meanwhile. */
-  const flying = new Map<string, string>();
+  // Delivery state lives on the queued items themselves (Item._gone, Item._why in src/batch.ts):
+  // shorter than id-keyed sets.
   /** Keepalive budget in use: by keepalive fetches until answered, by beacons until visible again. */
   let used = 0;
   let beaconed = 0;
@@ -57,8 +52,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   let left: true | undefined;
 
   const ids = (items: Item[]) => new Set(items.map((i) => i._id));
-  /** The queue minus what left by keepalive or beacon (see `gone`). */
-  const pending = () => box._items.filter((i) => !gone.has(i._id));
+  /** The queue minus what left by keepalive or beacon (see Item._gone). */
+  const pending = () => box._items.filter((i) => !i._gone);
 
   function schedule(ms: number): void {
     const at = Math.max(io._now() + ms, retryAt);
@@ -85,7 +80,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
 
   function failed(it: Item, reason: string): void {
     // Dropped from the queue while a request carries it: its answer decides (accepted is sent).
-    if (flying.has(it._id)) return void flying.set(it._id, reason);
+    if (it._why != null) return void (it._why = reason);
     // Named by messageId: debug mode printed every event with its id when it was queued.
     log.warn('dropped ' + it._id + ': ' + reason);
     settle(new Set([it._id]), reason);
@@ -97,14 +92,14 @@ export function createDelivery(url: string, batchSize: number, interval: number,
    */
   async function postBatch(batch: Item[], data: BodyInit, size: number, ka: boolean): Promise<void> {
     if (ka) used += size;
-    for (const i of batch) flying.set(i._id, ''), ka && gone.add(i._id);
+    for (const i of batch) (i._why = ''), (i._gone ||= ka);
     const [status, ra] = await io._post(url, data, ka);
     if (ka) used -= size;
     const v = verdict(status, batch.length);
     for (const i of batch) {
-      const why = flying.get(i._id);
-      flying.delete(i._id);
-      if (ka) gone.delete(i._id);
+      const why = i._why;
+      i._why = undefined;
+      if (ka) i._gone = false;
       // Dropped from the queue meanwhile and not accepted: lost for good.
       if (why && v) failed(i, why);
     }
@@ -144,7 +139,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // Unless the page was hidden while this was compressed (the unload plan sent these already).
     // Keepalive while the budget allows and all is well: a retry goes without (a keepalive refused
     // for a budget others spent must not fail forever).
-    if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
+    if (!batch.some((i) => i._gone)) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
   }
 
@@ -195,7 +190,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
           if (ka) postBatch(items, data, size, true).catch(() => 0);
           else {
             if (io._beacon(url, data)) beaconed += size;
-            for (const i of items) gone.add(i._id);
+            for (const i of items) i._gone = true;
           }
         }
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
@@ -207,7 +202,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     /** Back from the back/forward cache, or visible again: normal work resumes. */
     _resume() {
       left = undefined;
-      gone.clear();
+      for (const i of box._items) i._gone = false;
       beaconed = 0;
       box._write();
       if (box._items.length) kick();

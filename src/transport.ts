@@ -35,14 +35,14 @@ export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLi
   let answer: Answer | undefined;
   let done: (a: Answer) => void;
   const c = new AbortController();
-  const end = (a: Answer) => {
+  const end = (status: number, ra?: string | null) => {
     clearTimeout(t);
-    answer ||= a;
+    answer ||= [status, ra];
     done && done(answer);
   };
   // Timed out: aborted, so a late answer can't race the retry; the batch is retried (or, at
   // unload, sent by the unload plan).
-  const t = setTimeout(() => (c.abort(), end([0])), TIMEOUT);
+  const t = setTimeout(() => (c.abort(), end(0)), TIMEOUT);
   try {
     // mode is 'cors' by default.
     fetch(url, { method: 'POST', body, keepalive, credentials: 'include', signal: c.signal }).then(
@@ -50,16 +50,16 @@ export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLi
         // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
         // until its body is consumed.
         r.text().catch(() => 0);
-        end([r.status, r.headers.get('Retry-After')]);
+        end(r.status, r.headers.get('Retry-After'));
       },
       // Refused or failed (network, or a keepalive budget spent by others: the browser doesn't say
       // which): a retry after backoff, never a second request at once.
-      () => end([0]),
+      () => end(0),
     );
   } catch {
     // fetch itself is broken (replaced by the page): the beacon is the way out, and the
     // browser's word that it took the body is all the answer there will be.
-    end([beacon(url, body) ? 202 : 0]);
+    end(beacon(url, body) ? 202 : 0);
   }
   return { then: (f: any) => (answer ? f(answer) : (done = f)) } as PromiseLike<Answer>;
 }
