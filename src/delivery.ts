@@ -51,7 +51,6 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** The page has gone (pagehide): events the page still makes leave by the unload plan at once. */
   let left: true | undefined;
 
-  const ids = (items: Item[]) => new Set(items.map((i) => i._id));
   /** The queue minus what left by keepalive or beacon (see Item._gone). */
   const pending = () => box._items.filter((i) => !i._gone);
 
@@ -70,9 +69,9 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   const kick = (now?: boolean) =>
     left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
 
-  function settle(done: Set<string>, reason: string): void {
+  function settle(done: Item[], reason: string): void {
     waiters = waiters.filter(([want, r, resolve]) => {
-      for (const id of done) if (want.delete(id)) reason ? (r.failed[r.failed.length] = { messageId: id, reason }) : r.sent++;
+      for (const { _id: id } of done) if (want.delete(id)) reason ? (r.failed[r.failed.length] = { messageId: id, reason }) : r.sent++;
       if (want.size) return true;
       resolve(r);
     });
@@ -83,7 +82,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (it._why != null) return void (it._why = reason);
     // Named by messageId: debug mode printed every event with its id when it was queued.
     log.warn('dropped ' + it._id + ': ' + reason);
-    settle(new Set([it._id]), reason);
+    settle([it], reason);
   }
 
   /**
@@ -119,10 +118,9 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     }
     attempt = retryAt = 0;
     cap = batchSize;
-    const done = ids(batch);
     if (v == DROP) batch.forEach((it) => failed(it, 'gateway answered ' + status));
-    else settle(done, '');
-    box._remove(done);
+    else settle(batch, '');
+    box._remove(batch);
     if (box._items.length) kick();
   }
 
@@ -150,7 +148,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     /** Resolves when every event queued now is accepted or failed for good. Never rejects. */
     async _flush() {
       const r: FlushResult = { sent: 0, failed: [] };
-      const want = ids(box._items);
+      const want = new Set(box._items.map((i) => i._id));
       // Awaiting a thenable, not `new Promise`: pages that replace window.Promise exist.
       return want.size
         ? await {

@@ -32,7 +32,8 @@ export interface Outbox {
   /** Full build: a late init() sets maxQueueBytes. */
   _bound?(maxBytes: number): void;
   _add(list: Item[], front?: boolean): void;
-  _remove(ids: Set<string>): void;
+  /** Removes these items (the very objects: a batch taken from `_items`). */
+  _remove(items: Item[]): void;
   /** Writes now; false when storage refused. `h` 0 marks the queue as the leftovers of an unloaded page. */
   _write(h?: number): boolean | undefined;
   /** Moves orphaned queues (closed tabs, earlier page views) into this one. */
@@ -64,8 +65,9 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       }
       save();
     },
-    _remove(ids) {
-      box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= it._size), 0));
+    _remove(items) {
+      const out = new Set(items);
+      box._items = box._items.filter((it) => !out.has(it) || ((bytes -= it._size), 0));
       // Removals are written at most once a second: rewriting a long queue after every accepted
       // batch costs O(n²), and a removal lost with the page only means a resend the gateway drops.
       lazy ||= setTimeout(() => box._write(), 1000);
