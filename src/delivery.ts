@@ -133,7 +133,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (!batch.length) return;
     busy = true;
     const data = await io._gzip(body(batch));
-    const size = typeof data == 'string' ? byteLength(data) : (data as ArrayBuffer).byteLength;
+    // Bytes of a string (UTF-8) or of the gzipped ArrayBuffer alike.
+    const size = new Blob([data as BlobPart]).size;
     // Unless the page was hidden while this was compressed (the unload plan sent these already).
     // Keepalive while the budget allows and all is well: a retry goes without (a keepalive refused
     // for a budget others spent must not fail forever).
@@ -181,7 +182,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       timer = 0;
       if (io._now() >= hold)
         // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
-        for (const [items, ka] of plan(pending(), BUDGET - used - beaconed, io._keepalive && !attempt)) {
+        plan(pending(), BUDGET - used - beaconed, io._keepalive && !attempt, (items, ka) => {
           const data = body(items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
@@ -190,7 +191,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
             if (io._beacon(url, data)) beaconed += size;
             for (const i of items) i._gone = true;
           }
-        }
+        });
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
       // at once (the gateway drops the copies that did arrive, by messageId). A page only hidden
       // keeps its heartbeat, so other tabs leave its queue alone.
