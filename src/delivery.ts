@@ -104,8 +104,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     }
     const warn = (what: string) => log.warn((status || 'network error') + ' for ' + batch.length + ' events, ' + what);
     if (v == RETRY) {
-      const r = retryAfter(ra);
-      const wait = Math.max(backoff(++attempt), r);
+      const r = retryAfter(ra, Date.now());
+      const wait = Math.max(backoff(++attempt, Math.random()), r);
       retryAt = io._now() + wait;
       if (r) hold = retryAt;
       warn('retry in ' + wait + ' ms');
