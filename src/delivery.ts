@@ -31,6 +31,8 @@ export interface Delivery {
 type Waiter = [Set<string>, FlushResult, (r: FlushResult) => void];
 
 export function createDelivery(url: string, batchSize: number, interval: number, box: Outbox, io: IO = browserIO): Delivery {
+  // Called unbound: in the browser these are setTimeout/clearTimeout, which throw as methods of io.
+  const { _timer: later, _clear: clear } = io;
   let timer: any;
   let due = 0;
   /** No request before this (monotonic) time: backoff or Retry-After in force. */
@@ -58,9 +60,9 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     const at = Math.max(io._now() + ms, retryAt);
     // Keep an earlier timer; move a later one forward.
     if (timer && due <= at) return;
-    io._clear(timer);
+    clear(timer);
     due = at;
-    timer = io._timer(() => {
+    timer = later(() => {
       timer = 0;
       send().catch(() => (busy = false));
     }, at - io._now());
@@ -178,7 +180,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       // Once gone, only a resume (bfcache restore) undoes it: Chromium may fire visibilitychange
       // after pagehide.
       left ||= final;
-      io._clear(timer);
+      clear(timer);
       timer = 0;
       if (io._now() >= hold)
         // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.

@@ -46,8 +46,15 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
     _now: () => t,
     _online: () => state.online,
     _keepalive: o.keepalive ?? true,
-    _timer: (f, ms) => (timers.set(++seq, { at: t + ms, f }), seq),
-    _clear: (id) => void timers.delete(id),
+    // Like setTimeout/clearTimeout, which throw "Illegal invocation" when called as methods of io.
+    _timer(f, ms) {
+      if (this) throw new TypeError('Illegal invocation');
+      return timers.set(++seq, { at: t + ms, f }), seq;
+    },
+    _clear(id) {
+      if (this) throw new TypeError('Illegal invocation');
+      timers.delete(id);
+    },
   };
   /** Lets pending microtasks (and the promise chains of answers) run. */
   const settle = () => new Promise((r) => setImmediate(r));
