@@ -55,8 +55,8 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
   const box: Outbox = {
     _items: [],
     _add(list, front) {
-      for (const it of list) bytes += it._size;
-      box._items = front ? list.concat(box._items) : box._items.concat(list);
+      for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
+      if (front) box._items = list.concat(box._items);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
       while (bytes > maxBytes && box._items.length > 1) {
         const old = box._items.shift()!;
@@ -95,8 +95,8 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
           const s: { h: number; e: any[] } | undefined = store._read(k);
           if (s && Date.now() - s.h < STALE) continue;
           keys[keys.length] = k;
-          for (const e of s?.e || []) {
-            if (typeof e?.messageId == 'string') got[got.length] = item(e.messageId, JSON.stringify(e));
+          for (const e of (s && s.e) || []) {
+            if (e && typeof e.messageId == 'string') got[got.length] = item(e.messageId, JSON.stringify(e));
           }
         }
         if (got.length) box._add(got, true);

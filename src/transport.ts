@@ -102,6 +102,8 @@ export const browserIO: IO & Store = {
   _read: readJSON,
   _set: lsSet,
   _keys: lsKeys,
-  // request() returns a promise (never nullish); without Web Locks, f runs at once.
-  _lock: (n, f) => (navigator as any).locks?.request(n, f) ?? f(),
+  _lock: (n, f) => {
+    const l = (navigator as any).locks;
+    return l ? l.request(n, f) : f();
+  },
 };
