@@ -8,6 +8,13 @@ export interface Item {
   _json: string;
   /** Its UTF-8 size. */
   _size: number;
+  /**
+   * Delivery (src/delivery.ts): carried by a request that outlives the page (keepalive fetch,
+   * beacon), or refused a beacon in this hide: not sent again until visible.
+   */
+  _gone?: boolean;
+  /** Delivery: set ('') while a request carries it; the reason when the queue dropped it meanwhile. */
+  _why?: string;
 }
 
 export const item = (id: string, json: string): Item => ({ _id: id, _json: json, _size: byteLength(json) });

@@ -27,14 +27,12 @@ export interface Delivery {
   _resume(): void;
 }
 
-interface Waiter {
-  _ids: Set<string>;
-  _r: FlushResult;
-  _done: (r: FlushResult) => void;
-}
+/** A flush() caller: the events it waits for, its result so far, its resolve. */
+type Waiter = [Set<string>, FlushResult, (r: FlushResult) => void];
 
 export function createDelivery(url: string, batchSize: number, interval: number, box: Outbox, io: IO = browserIO): Delivery {
-  const { _post: post, _beacon: beacon, _now: now, _timer: later, _clear: clear } = io;
+  // Called unbound: in the browser these are setTimeout/clearTimeout, which throw as methods of io.
+  const { _timer: later, _clear: clear } = io;
   let timer: any;
   let due = 0;
   /** No request before this (monotonic) time: backoff or Retry-After in force. */
@@ -47,23 +45,19 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
   let cap = batchSize;
   let waiters: Waiter[] = [];
-  /**
-   * Events a request that outlives the page carries (keepalive fetch, beacon), or that the browser
-   * refused a beacon for in this hide: not sent again until visible.
-   */
-  const gone = new Set<string>();
-  /** Events of requests awaiting their answer; the value is why the queue dropped one meanwhile. */
-  const flying = new Map<string, string>();
+  // Delivery state lives on the queued items themselves (Item._gone, Item._why in src/batch.ts):
+  // shorter than id-keyed sets.
   /** Keepalive budget in use: by keepalive fetches until answered, by beacons until visible again. */
   let used = 0;
   let beaconed = 0;
   /** The page has gone (pagehide): events the page still makes leave by the unload plan at once. */
   let left: true | undefined;
 
-  const ids = (items: Item[]) => new Set(items.map((i) => i._id));
+  /** The queue minus what left by keepalive or beacon (see Item._gone). */
+  const pending = () => box._items.filter((i) => !i._gone);
 
   function schedule(ms: number): void {
-    const at = Math.max(now() + ms, retryAt);
+    const at = Math.max(io._now() + ms, retryAt);
     // Keep an earlier timer; move a later one forward.
     if (timer && due <= at) return;
     clear(timer);
@@ -71,26 +65,26 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     timer = later(() => {
       timer = 0;
       send().catch(() => (busy = false));
-    }, at - now());
+    }, at - io._now());
   }
 
   const kick = (now?: boolean) =>
     left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
 
-  function settle(done: Set<string>, reason: string): void {
-    waiters = waiters.filter((w) => {
-      for (const id of done) if (w._ids.delete(id)) reason ? (w._r.failed[w._r.failed.length] = { messageId: id, reason }) : w._r.sent++;
-      if (w._ids.size) return true;
-      w._done(w._r);
+  function settle(done: Item[], reason: string): void {
+    waiters = waiters.filter(([want, r, resolve]) => {
+      for (const { _id: id } of done) if (want.delete(id)) reason ? (r.failed[r.failed.length] = { messageId: id, reason }) : r.sent++;
+      if (want.size) return true;
+      resolve(r);
     });
   }
 
   function failed(it: Item, reason: string): void {
     // Dropped from the queue while a request carries it: its answer decides (accepted is sent).
-    if (flying.has(it._id)) return void flying.set(it._id, reason);
+    if (it._why != null) return void (it._why = reason);
     // Named by messageId: debug mode printed every event with its id when it was queued.
     log.warn('dropped ' + it._id + ': ' + reason);
-    settle(new Set([it._id]), reason);
+    settle([it], reason);
   }
 
   /**
@@ -99,36 +93,36 @@ export function createDelivery(url: string, batchSize: number, interval: number,
    */
   async function postBatch(batch: Item[], data: BodyInit, size: number, ka: boolean): Promise<void> {
     if (ka) used += size;
-    for (const i of batch) flying.set(i._id, ''), ka && gone.add(i._id);
-    const [status, ra] = await post(url, data, ka);
+    for (const i of batch) (i._why = ''), (i._gone ||= ka);
+    const [status, ra] = await io._post(url, data, ka);
     if (ka) used -= size;
     const v = verdict(status, batch.length);
     for (const i of batch) {
-      const why = flying.get(i._id);
-      flying.delete(i._id);
-      if (ka) gone.delete(i._id);
+      const why = i._why;
+      i._why = undefined;
+      if (ka) i._gone = false;
       // Dropped from the queue meanwhile and not accepted: lost for good.
       if (why && v) failed(i, why);
     }
+    const warn = (what: string) => log.warn((status || 'network error') + ' for ' + batch.length + ' events, ' + what);
     if (v == RETRY) {
-      const r = retryAfter(ra);
-      const wait = Math.max(backoff(++attempt), r);
-      retryAt = now() + wait;
+      const r = retryAfter(ra, Date.now());
+      const wait = Math.max(backoff(++attempt, Math.random()), r);
+      retryAt = io._now() + wait;
       if (r) hold = retryAt;
-      log.warn((status || 'network error') + ' for ' + batch.length + ' events, retry in ' + wait + ' ms');
+      warn('retry in ' + wait + ' ms');
       return schedule(wait);
     }
     if (v == SPLIT) {
       cap = Math.ceil(batch.length / 2);
-      log.warn(status + ' for ' + batch.length + ' events, sending halves');
+      warn('sending halves');
       return schedule(0);
     }
     attempt = retryAt = 0;
     cap = batchSize;
-    const done = ids(batch);
     if (v == DROP) batch.forEach((it) => failed(it, 'gateway answered ' + status));
-    else settle(done, '');
-    box._remove(done);
+    else settle(batch, '');
+    box._remove(batch);
     if (box._items.length) kick();
   }
 
@@ -136,16 +130,17 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // Offline: wait for the `online` event instead of burning retries.
     if (busy || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
-    if (now() < retryAt) return schedule(0);
-    const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
+    if (io._now() < retryAt) return schedule(0);
+    const batch = take(pending(), cap, MAX_BODY);
     if (!batch.length) return;
     busy = true;
     const data = await io._gzip(body(batch));
-    const size = typeof data == 'string' ? byteLength(data) : (data as ArrayBuffer).byteLength;
+    // Bytes of a string (UTF-8) or of the gzipped ArrayBuffer alike.
+    const size = new Blob([data as BlobPart]).size;
     // Unless the page was hidden while this was compressed (the unload plan sent these already).
     // Keepalive while the budget allows and all is well: a retry goes without (a keepalive refused
     // for a budget others spent must not fail forever).
-    if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
+    if (!batch.some((i) => i._gone)) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
   }
 
@@ -156,12 +151,12 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     /** Resolves when every event queued now is accepted or failed for good. Never rejects. */
     async _flush() {
       const r: FlushResult = { sent: 0, failed: [] };
-      const want = ids(box._items);
+      const want = new Set(box._items.map((i) => i._id));
       // Awaiting a thenable, not `new Promise`: pages that replace window.Promise exist.
       return want.size
         ? await {
             then(done: (r: FlushResult) => void) {
-              waiters[waiters.length] = { _ids: want, _r: r, _done: done };
+              waiters[waiters.length] = [want, r, done];
               // Send now, unless a retry is waiting for its backoff or Retry-After.
               schedule(0);
             },
@@ -187,18 +182,18 @@ export function createDelivery(url: string, batchSize: number, interval: number,
       left ||= final;
       clear(timer);
       timer = 0;
-      if (now() >= hold)
+      if (io._now() >= hold)
         // While retrying (the last request failed or timed out: fetch may be what's broken), beacons only.
-        for (const [items, ka] of plan(box._items.filter((i) => !gone.has(i._id)), BUDGET - used - beaconed, io._keepalive && !attempt)) {
+        plan(pending(), BUDGET - used - beaconed, io._keepalive && !attempt, (items, ka) => {
           const data = body(items);
           const size = byteLength(data);
           // If the page lives on (only hidden), the answer still arrives and is acted on as usual.
           if (ka) postBatch(items, data, size, true).catch(() => 0);
           else {
-            if (beacon(url, data)) beaconed += size;
-            for (const i of items) gone.add(i._id);
+            if (io._beacon(url, data)) beaconed += size;
+            for (const i of items) i._gone = true;
           }
-        }
+        });
       // When the page goes, stored with heartbeat 0: the next page view may adopt and resend them
       // at once (the gateway drops the copies that did arrive, by messageId). A page only hidden
       // keeps its heartbeat, so other tabs leave its queue alone.
@@ -208,7 +203,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     /** Back from the back/forward cache, or visible again: normal work resumes. */
     _resume() {
       left = undefined;
-      gone.clear();
+      for (const i of box._items) i._gone = false;
       beaconed = 0;
       box._write();
       if (box._items.length) kick();

@@ -8,16 +8,18 @@
 // adopt the same orphan; where Web Locks are missing, two tabs may both adopt it, and the gateway's
 // messageId de-duplication absorbs the doubles. (A lock held for the tab's whole life would have
 // been simpler, but a held lock keeps the page out of the back/forward cache.)
-import { lsGet, lsKeys, lsSet } from './storage';
 import { item, joinJson, type Item } from './batch';
+import { browserIO } from './transport';
 import { log } from './log';
 
 export const PREFIX = '_df_q.';
 export const STALE = 120000;
 
-/** The storage the outbox uses (localStorage that never throws, and Web Locks); unit tests pass fakes. */
+/** The storage the outbox uses (localStorage that never throws, and Web Locks; in the browser, part
+ * of src/transport.ts's browserIO); unit tests pass fakes. */
 export interface Store {
-  _get(k: string): string | null;
+  /** The key's value as JSON, or undefined (missing or unreadable). */
+  _read(k: string): any;
   /** false when refused (full, disabled). */
   _set(k: string, v: string | null): boolean;
   _keys(): string[];
@@ -25,22 +27,13 @@ export interface Store {
   _lock(name: string, f: () => void): unknown;
 }
 
-const browserStore: Store = {
-  _get: lsGet,
-  _set: lsSet,
-  _keys: lsKeys,
-  _lock: (n, f) => {
-    const l = (navigator as any).locks;
-    return l ? l.request(n, f) : f();
-  },
-};
-
 export interface Outbox {
   _items: Item[];
   /** Full build: a late init() sets maxQueueBytes. */
   _bound?(maxBytes: number): void;
   _add(list: Item[], front?: boolean): void;
-  _remove(ids: Set<string>): void;
+  /** Removes these items (the very objects: a batch taken from `_items`). */
+  _remove(items: Item[]): void;
   /** Writes now; false when storage refused. `h` 0 marks the queue as the leftovers of an unloaded page. */
   _write(h?: number): boolean | undefined;
   /** Moves orphaned queues (closed tabs, earlier page views) into this one. */
@@ -48,9 +41,8 @@ export interface Outbox {
 }
 
 /** `persist()`: storage allowed now (false while consent is awaited: memory only). */
-export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserStore): Outbox {
+export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserIO): Outbox {
   const key = PREFIX + tab;
-  const { _get: get, _set: set } = store;
   let bytes = 0;
   let dirty = 0;
   let lazy: any = 0;
@@ -73,8 +65,9 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       }
       save();
     },
-    _remove(ids) {
-      box._items = box._items.filter((it) => !ids.has(it._id) || ((bytes -= it._size), 0));
+    _remove(items) {
+      const out = new Set(items);
+      box._items = box._items.filter((it) => !out.has(it) || ((bytes -= it._size), 0));
       // Removals are written at most once a second: rewriting a long queue after every accepted
       // batch costs O(n²), and a removal lost with the page only means a resend the gateway drops.
       lazy ||= setTimeout(() => box._write(), 1000);
@@ -85,7 +78,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
       lazy = 0;
       // Storage off (consent withdrawn): nothing is written, and the key goes once it is empty.
       if (!persist() && box._items.length) return;
-      const ok = set(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
+      const ok = store._set(key, box._items.length ? '{"h":' + h + ',"e":[' + joinJson(box._items) + ']}' : null);
       // Full or throwing storage: keep going from memory; try again on the next write.
       if (!ok && stored) log.warn('storage refused: queue in memory');
       return (stored = ok);
@@ -99,10 +92,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
         const keys: string[] = [];
         for (const k of store._keys()) {
           if (k.indexOf(PREFIX) || k == key) continue;
-          let s: { h: number; e: any[] } | undefined;
-          try {
-            s = JSON.parse(get(k)!);
-          } catch {}
+          const s: { h: number; e: any[] } | undefined = store._read(k);
           if (s && Date.now() - s.h < STALE) continue;
           keys[keys.length] = k;
           for (const e of (s && s.e) || []) {
@@ -113,7 +103,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
         // The adopted events are stored under this tab's key before the orphans are deleted: if
         // storage refuses (full), the orphans stay, the only durable copy, and this tab sends from
         // memory what it took (the gateway drops the copies a later page view sends again).
-        if (box._write()) for (const k of keys) set(k, null);
+        if (box._write()) for (const k of keys) store._set(k, null);
       });
     },
   };

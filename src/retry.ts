@@ -4,7 +4,8 @@ export const RETRY_BASE = 1000;
 export const RETRY_CAP = 30000;
 
 /** Delay before retry number `attempt` (1 = first retry). `rand` in [0, 1). */
-export function backoff(attempt: number, rand: number = Math.random()): number {
+// `rand` and `now` are passed, not defaulted: a default parameter survives inlining and costs bytes.
+export function backoff(attempt: number, rand: number): number {
   // 2 ** n past 1023 is Infinity: still capped.
   const ceil = Math.min(RETRY_CAP, RETRY_BASE * 2 ** (attempt - 1));
   // Full jitter, but never less than a quarter of the base, so a burst of failures can't spin.
@@ -12,7 +13,7 @@ export function backoff(attempt: number, rand: number = Math.random()): number {
 }
 
 /** Retry-After as ms (delta seconds or an HTTP date), or 0 when absent or unreadable. */
-export function retryAfter(header: string | null | undefined, now: number = Date.now()): number {
+export function retryAfter(header: string | null | undefined, now: number): number {
   if (!header) return 0;
   const s = +header;
   const ms = s >= 0 ? s * 1000 : Date.parse(header) - now;

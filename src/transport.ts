@@ -1,7 +1,10 @@
 // The browser's I/O for delivery (src/delivery.ts decides, this does): the two ways a batch leaves
 // the page, gzip, the monotonic clock, timers and the online flag. Both requests are CORS "simple"
 // (POST, text/plain body, no custom header), so neither needs a preflight and either can be used
-// while the page unloads.
+// while the page unloads. browserIO also carries the outbox's storage (src/outbox.ts's Store): one
+// object for both.
+import { lsKeys, lsSet, readJSON } from './storage';
+import type { Store } from './outbox';
 
 /** [status, Retry-After]: status 0 means the request never got an answer. */
 export type Answer = [number, (string | null)?];
@@ -26,39 +29,39 @@ export interface IO {
   _clear(t: any): void;
 }
 
-export function post(url: string, body: BodyInit, keepalive: boolean): PromiseLike<Answer> {
-  // A thenable settled by whichever comes first, the answer or the timeout (a page's broken fetch
-  // or Promise must not leave delivery waiting forever). The fetch starts before this returns.
-  let answer: Answer | undefined;
-  let done: (a: Answer) => void;
+export async function post(url: string, body: BodyInit, keepalive: boolean): Promise<Answer> {
   const c = new AbortController();
-  const end = (a: Answer) => {
-    clearTimeout(t);
-    answer ||= a;
-    done && done(answer);
-  };
-  // Timed out: aborted, so a late answer can't race the retry; the batch is retried (or, at
-  // unload, sent by the unload plan).
-  const t = setTimeout(() => (c.abort(), end([0])), TIMEOUT);
+  let t: any;
   try {
-    // mode is 'cors' by default.
-    fetch(url, { method: 'POST', body, keepalive, credentials: 'include', signal: c.signal }).then(
-      (r) => {
-        // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
-        // until its body is consumed.
-        r.text().catch(() => 0);
-        end([r.status, r.headers.get('Retry-After')]);
+    // Started before this returns (the unload plan counts on it). mode is 'cors' by default.
+    const f = fetch(url, { method: 'POST', body, keepalive, credentials: 'include', signal: c.signal });
+    // An awaited thenable (not `new Promise`) settled by whichever comes first, the answer or the
+    // timeout: a page's broken fetch or Promise must not leave delivery waiting forever.
+    return await {
+      then(done: (a: Answer) => void) {
+        // Timed out: aborted, so a late answer can't race the retry; the batch is retried (or, at
+        // unload, sent by the unload plan).
+        t = setTimeout(() => (c.abort(), done([0])), TIMEOUT);
+        f.then(
+          (r) => {
+            // Read the (tiny) answer: Chrome counts a keepalive request against its 64 KB budget
+            // until its body is consumed.
+            r.text().catch(() => 0);
+            done([r.status, r.headers.get('Retry-After')]);
+          },
+          // Refused or failed (network, or a keepalive budget spent by others: the browser doesn't
+          // say which): a retry after backoff, never a second request at once.
+          () => done([0]),
+        );
       },
-      // Refused or failed (network, or a keepalive budget spent by others: the browser doesn't say
-      // which): a retry after backoff, never a second request at once.
-      () => end([0]),
-    );
+    };
   } catch {
     // fetch itself is broken (replaced by the page): the beacon is the way out, and the
     // browser's word that it took the body is all the answer there will be.
-    end([beacon(url, body) ? 202 : 0]);
+    return [beacon(url, body) ? 202 : 0];
+  } finally {
+    clearTimeout(t);
   }
-  return { then: (f: any) => (answer ? f(answer) : (done = f)) } as PromiseLike<Answer>;
 }
 
 /**
@@ -87,7 +90,7 @@ try {
   keepalive = 'keepalive' in Request.prototype;
 } catch {}
 
-export const browserIO: IO = {
+export const browserIO: IO & Store = {
   _post: post,
   _beacon: beacon,
   _gzip: gzip,
@@ -96,4 +99,11 @@ export const browserIO: IO = {
   _keepalive: keepalive,
   _timer: setTimeout,
   _clear: clearTimeout,
+  _read: readJSON,
+  _set: lsSet,
+  _keys: lsKeys,
+  _lock: (n, f) => {
+    const l = (navigator as any).locks;
+    return l ? l.request(n, f) : f();
+  },
 };

@@ -12,18 +12,17 @@ export const BUDGET = 65536;
 export type Part = [Item[], boolean];
 
 /**
- * `room`: budget bytes not in flight; `keepalive`: fetch keepalive exists. Keepalive parts come
- * first (the caller issues them, synchronously, before any beacon), then beacons.
+ * `room`: budget bytes not in flight; `keepalive`: fetch keepalive exists. Calls `send` for each
+ * request as it is planned (no list to build): keepalive parts first, then beacons.
  */
-export function plan(items: Item[], room: number, keepalive: boolean): Part[] {
-  const parts: Part[] = [];
+export function plan(items: Item[], room: number, keepalive: boolean, send: (...part: Part) => void): void {
   for (let got: Item[]; ; )
     if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
-      parts[parts.length] = [got, keepalive];
+      send(got, keepalive);
       room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);
       items = items.filter((i) => got.indexOf(i) < 0);
     }
     // Nothing more fits in keepalive's room: beacons for the rest. Nothing fits a beacon: done.
     else if (keepalive) keepalive = false;
-    else return parts;
+    else return;
 }

@@ -8,7 +8,7 @@ test('backoff: full jitter under an exponential ceiling capped at 30 s', () => {
     assert.equal(backoff(a, 0.999999), Math.floor(0.999999 * ceil));
     assert.ok(backoff(a, 0) >= RETRY_BASE / 4);
     for (let i = 0; i < 50; i++) {
-      const d = backoff(a);
+      const d = backoff(a, Math.random());
       assert.ok(d >= RETRY_BASE / 4 && d <= ceil, `attempt ${a}: ${d}`);
     }
   }

@@ -1,13 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plan, BUDGET, type Part } from '../src/unload-plan.ts';
+import { plan as planWith, BUDGET, type Part } from '../src/unload-plan.ts';
 import { body } from '../src/batch.ts';
 import { byteLength } from '../src/sanitize.ts';
 import { ev } from './support/fake-io.ts';
+import type { Item } from '../src/batch.ts';
 
 const n = (items: { _id: string }[]) => items.map((i) => +i._id.slice(1));
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 const size = (p: Part) => byteLength(body(p[0]));
+/** The plan's requests as a list, in the order it made them. */
+const plan = (items: Item[], room: number, keepalive: boolean) => {
+  const parts: Part[] = [];
+  planWith(items, room, keepalive, (...p) => void parts.push(p));
+  return parts;
+};
 
 test('130 KB with 20 KB in flight: keepalive fills the 44 KB left with the oldest, beacons take the rest', () => {
   const items = range(0, 50).map((i) => ev(i, 2600));

@@ -4,6 +4,9 @@ import type { Answer, IO } from '../../src/transport.ts';
 import { createOutbox, type Store } from '../../src/outbox.ts';
 import { item, type Item } from '../../src/batch.ts';
 
+// The build defines __FULL__; in Node the core reads it as a global (the full build's members exist).
+(globalThis as any).__FULL__ ??= true;
+
 export interface Req {
   kind: 'post' | 'beacon';
   body: string;
@@ -43,8 +46,15 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
     _now: () => t,
     _online: () => state.online,
     _keepalive: o.keepalive ?? true,
-    _timer: (f, ms) => (timers.set(++seq, { at: t + ms, f }), seq),
-    _clear: (id) => void timers.delete(id),
+    // Like setTimeout/clearTimeout, which throw "Illegal invocation" when called as methods of io.
+    _timer(f, ms) {
+      if (this) throw new TypeError('Illegal invocation');
+      return timers.set(++seq, { at: t + ms, f }), seq;
+    },
+    _clear(id) {
+      if (this) throw new TypeError('Illegal invocation');
+      timers.delete(id);
+    },
   };
   /** Lets pending microtasks (and the promise chains of answers) run. */
   const settle = () => new Promise((r) => setImmediate(r));
@@ -77,7 +87,11 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
 export function fakeStore(refuse: (k: string, v: string | null) => boolean = () => false) {
   const m = new Map<string, string>();
   const store: Store = {
-    _get: (k) => m.get(k) ?? null,
+    _read: (k) => {
+      try {
+        return JSON.parse(m.get(k)!);
+      } catch {}
+    },
     _set: (k, v) => (refuse(k, v) ? false : (v == null ? m.delete(k) : m.set(k, v), true)),
     _keys: () => [...m.keys()],
     _lock: (_n, f) => f(),
