@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { createGateway } from '../gateway/app.mjs';
 import { KEY, makeEvent, tmpFile, call, post, type Ev } from './gateway-kit.ts';
@@ -80,6 +81,33 @@ describe('the pixel (README: "The answer is always the 1×1 GIF (200, Cache-Cont
       assert.equal(await status(`wk=${KEY}&e=Open&mid=PXA`), '200 ok');
       assert.match((await status('e=Open')) ?? '', /^401 /);
     } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('bounded under load (README: "Bodies are read, inflated and parsed 4 at a time (512 more may wait, then 503)")', () => {
+  test('BUG: four uploads that stall mid-body do not stop every other client from being answered', async () => {
+    const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true });
+    const { port } = new URL(gw.url);
+    const slow: Socket[] = [];
+    const trickle = setInterval(() => slow.forEach((s) => s.write(' ')), 500); // 2 bytes a second each
+    try {
+      for (let i = 0; i < 4; i++) {
+        const s = connect(Number(port), '127.0.0.1');
+        s.on('error', () => {});
+        s.write(`POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n{"batch":[`);
+        slow.push(s);
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the four now hold the four body slots
+      const started = Date.now();
+      const r = await fetch(`${gw.url}/v1/t?key=${KEY}`, { method: 'POST', body: JSON.stringify(makeEvent()), signal: AbortSignal.timeout(8000) }).catch((e: Error) => e);
+      // Expected: 200 (or a 503 with Retry-After, as documented), not a request left hanging.
+      assert.ok(!(r instanceof Error), `no answer after ${Date.now() - started} ms while 4 uploads trickle: ${r}`);
+      assert.ok([200, 503].includes(r.status), String(r.status));
+    } finally {
+      clearInterval(trickle);
+      slow.forEach((s) => s.destroy());
       await gw.close();
     }
   });
