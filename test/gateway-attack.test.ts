@@ -56,6 +56,25 @@ describe('restart on a store with a torn last line (README: "torn, foreign or ov
   });
 });
 
+test('BUG: the de-dup window survives a restart even when rotation has deleted the oldest file (README: "last 1,000,000 messageIds, surviving restarts")', async () => {
+  // Defaults: 5 files x 100 MB hold ~790k events of the README bench's ~680 B, fewer than the
+  // 1,000,000-id window; scaled down here: 40 events of ~600 B, window 1,000, files of 4 KB.
+  const file = tmpFile();
+  const opts = { port: 0, eventsFile: file, quiet: true, maxFileBytes: 4096, keepFiles: 2, dedupWindow: 1000 };
+  const events = Array.from({ length: 40 }, () => makeEvent('track', { properties: { s: 'y'.repeat(300) } }));
+  const a = await createGateway(opts);
+  for (const ev of events) assert.equal((await post(a, `/v1/t?key=${KEY}`, ev)).status, 200);
+  assert.equal((await post(a, `/v1/batch?key=${KEY}`, { batch: [events[0]] })).body.duplicates, 1); // in the window
+  await a.close();
+  const b = await createGateway(opts);
+  try {
+    const r = await post(b, `/v1/batch?key=${KEY}`, { batch: [events[0]] });
+    assert.equal(r.body.duplicates, 1, `after a restart the first of 40 ids (window 1,000) is new again: ${r.text}`);
+  } finally {
+    await b.close();
+  }
+});
+
 describe('the pixel (README: "The answer is always the 1×1 GIF (200, Cache-Control: no-store), never an error image")', () => {
   test('BUG: a malformed percent-escape in the type is a GIF with X-Datafly-Status 400, not a 500', async () => {
     const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true });
