@@ -470,7 +470,14 @@ export async function createGateway(options = {}) {
    */
   function pixel(ctx) {
     const { req, pathname, searchParams } = ctx;
-    const type = decodeURIComponent(pathname.slice('/v1/pixel/'.length));
+    const rawType = pathname.slice('/v1/pixel/'.length);
+    /** @type {string} */
+    let type;
+    try {
+      type = decodeURIComponent(rawType);
+    } catch {
+      type = rawType; // a malformed %-escape: not a pixel type, refused below like any other
+    }
     ctx.text = req.url ?? '';
     issueDfid(ctx);
     let status = 'ok';
