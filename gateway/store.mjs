@@ -4,11 +4,11 @@
 //   FILE.1, FILE.2, ... keeping `keepFiles` files in all (default 5: at most ~500 MB on disk);
 // - de-duplication remembers the last `dedupWindow` messageIds (default 1,000,000), exact strings;
 // - the live view (/debug/events, /debug/stream) holds the most recent `tailEvents` events
-//   (default 10,000) and at most `tailBytes` of them (default 32 MB), as their JSON text;
+//   (default 10,000) and at most `tailBytes` of them (default 16 MB), as their JSON text;
 // - startup reads the files in fixed-size chunks, oldest first, so a gateway always starts,
 //   whatever it stored (a torn or foreign line is skipped, a huge legacy file is just read).
 // Each line is written with messageId first, so startup takes the id without parsing the event.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createDedupWindow } from './dedup.mjs';
 import { eventText } from './validate.mjs';
@@ -42,15 +42,18 @@ function freshStats() {
 }
 
 /**
- * The messageId of a stored line: fast when the line starts with it (how this store writes),
- * else by parsing the line (files from older gateways). Always a fresh string (never a slice of
- * the line, which would keep the whole read chunk alive). undefined for a line that is not an event.
+ * The messageId of a stored line: fast when the line starts with it (how this store writes) and
+ * ends as an object does, else by parsing the line (files from older gateways, and `parse`: the
+ * unterminated last line of a file, which a crash mid-write may have torn anywhere, so only a
+ * line that parses whole counts). Always a fresh string (never a slice of the line, which would
+ * keep the whole read chunk alive). undefined for a line that is not a whole event.
  * @param {string} line
+ * @param {boolean} [parse] always parse the whole line
  * @returns {string | undefined}
  */
-export function lineMessageId(line) {
+export function lineMessageId(line, parse = false) {
   try {
-    if (line.startsWith(ID_PREFIX)) {
+    if (!parse && line.startsWith(ID_PREFIX) && line.trimEnd().endsWith('}')) {
       let i = ID_PREFIX.length;
       for (; i < line.length; i++) {
         const c = line.charCodeAt(i);
@@ -126,7 +129,8 @@ export function createStore(options = {}) {
    * Read one file line by line in fixed-size chunks (memory: one chunk and one line). A line
    * longer than MAX_LINE (no event is: they are at most 64 KB) is skipped up to its newline.
    * @param {string} p
-   * @param {(line: string) => void} onLine
+   * @param {(line: string, tornBytes: number) => void} onLine `tornBytes`: 0, or for an
+   *   unterminated last line (perhaps torn by a crash mid-write) its length in bytes
    */
   function readLines(p, onLine) {
     let f;
@@ -154,21 +158,21 @@ export function createStore(options = {}) {
               partBytes = 0;
             } else if (end === nl && partBytes === 0) {
               // The whole line is in this chunk: decode it in place.
-              if (end > from) onLine(buf.toString('utf8', from, end));
+              if (end > from) onLine(buf.toString('utf8', from, end), 0);
             } else if (end > from) {
               parts.push(Buffer.from(buf.subarray(from, end))); // a copy: buf is reused
               partBytes += end - from;
             }
           }
           if (end !== nl) break; // the line goes on in the next chunk
-          if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'));
+          if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'), 0);
           parts = [];
           partBytes = 0;
           skipping = false;
           from = nl + 1;
         }
       }
-      if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'));
+      if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'), partBytes);
     } finally {
       closeSync(f);
     }
@@ -176,9 +180,12 @@ export function createStore(options = {}) {
 
   function load() {
     mkdirSync(dirname(path), { recursive: true });
+    /** Bytes of a torn last line of the current file (cut off below). */
+    let torn = 0;
     for (let i = keepFiles - 1; i >= 0; i--) {
-      readLines(fileAt(i), (line) => {
-        const id = lineMessageId(line);
+      readLines(fileAt(i), (line, tornBytes) => {
+        const id = lineMessageId(line, tornBytes > 0);
+        if (id === undefined && i === 0) torn = tornBytes;
         if (id === undefined || seen.has(id)) return;
         rememberId(id);
         pushLine(line);
@@ -188,7 +195,12 @@ export function createStore(options = {}) {
     // Files beyond keepFiles (a smaller setting than last run) are left alone, not read.
     fd = openSync(path, 'a');
     fileBytes = fstatSync(fd).size;
-    // Make sure the next append starts on its own line (after a torn last line).
+    // A torn last line (an append cut short, never answered 200) is cut off: it is not an event.
+    if (torn > 0 && torn <= fileBytes) {
+      fileBytes -= torn;
+      ftruncateSync(fd, fileBytes);
+    }
+    // Make sure the next append starts on its own line (after an unterminated last line).
     if (fileBytes > 0) {
       const last = Buffer.alloc(1);
       const r = openSync(path, 'r');
