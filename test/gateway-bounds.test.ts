@@ -277,20 +277,17 @@ describe('limits', () => {
     assert.equal(gate.active, 0);
   });
 
-  test('bodies in flight are bounded: past the queue a request gets 503 with Retry-After', async () => {
+  // Bodies are received before they queue for a parse slot (a slow upload holds none); what
+  // bounds them while received is a shared byte budget and an idle timeout: gateway-slow.test.ts.
+  test('a slow upload holds no parse slot: with one slot and no queue, others still get 200', async () => {
     const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true, maxBodies: 1, maxWaiting: 0 });
+    const slow = connect(gw.port, '127.0.0.1');
+    slow.on('error', () => {});
     try {
-      // A slow upload holds the only slot.
-      const slow = connect(gw.port, '127.0.0.1');
       slow.write(`POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"batch":`);
-      await new Promise((r) => setTimeout(r, 100));
-      const r = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] });
-      assertError(r, 503, 'unavailable');
-      assert.equal(r.headers.get('retry-after'), '1');
-      slow.destroy();
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] })).status, 200);
+      for (let i = 0; i < 3; i++) assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] })).status, 200);
     } finally {
+      slow.destroy();
       await gw.close();
     }
   });
