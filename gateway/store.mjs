@@ -8,7 +8,7 @@
 // - startup reads the files in fixed-size chunks, oldest first, so a gateway always starts,
 //   whatever it stored (a torn or foreign line is skipped, a huge legacy file is just read).
 // Each line is written with messageId first, so startup takes the id without parsing the event.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createDedupWindow } from './dedup.mjs';
 import { eventText } from './validate.mjs';
@@ -26,6 +26,7 @@ const CHUNK = 1 << 20;
 /** Longest line read back: events are at most 64 KB; anything longer is not one. */
 const MAX_LINE = 1 << 20;
 const ID_PREFIX = '{"messageId":"';
+const IDS_MAGIC = Buffer.from('DFIDS1\n\0');
 
 /**
  * @typedef {{ requests: number, received: number, accepted: number, duplicates: number,
@@ -83,6 +84,8 @@ export function createStore(options = {}) {
   const path = resolve(file);
   /** FILE, FILE.1, ... FILE.(keepFiles-1): newest first. @param {number} i */
   const fileAt = (i) => (i === 0 ? path : `${path}.${i}`);
+  /** The de-dup window as saved at the last rotation or close: it outlives deleted files. */
+  const idsPath = `${path}.ids`;
 
   // De-duplication window: the last dedupWindow messageIds (dedup.mjs).
   let seen = createDedupWindow(dedupWindow);
@@ -193,6 +196,15 @@ export function createStore(options = {}) {
       });
     }
     // Files beyond keepFiles (a smaller setting than last run) are left alone, not read.
+    // Ids saved when rotation deleted a file (or at close) come before those of the files.
+    const saved = readSavedIds();
+    if (saved.length) {
+      const fromFiles = seen;
+      const files = fromFiles.hashes();
+      seen = createDedupWindow(dedupWindow);
+      for (let k = 0; k < saved.length; k += 2) if (!fromFiles.hasHash(saved[k], saved[k + 1])) seen.addHash(saved[k], saved[k + 1]);
+      for (let k = 0; k < files.length; k += 2) seen.addHash(files[k], files[k + 1]);
+    }
     fd = openSync(path, 'a');
     fileBytes = fstatSync(fd).size;
     // A torn last line (an append cut short, never answered 200) is cut off: it is not an event.
@@ -213,8 +225,27 @@ export function createStore(options = {}) {
     }
   }
 
+  /** The de-dup window saved by saveIds(), as hashes oldest first (empty when none or unreadable). */
+  function readSavedIds() {
+    try {
+      const buf = readFileSync(idsPath);
+      if (buf.length % 8 || !buf.subarray(0, 8).equals(IDS_MAGIC)) return new Uint32Array(0);
+      return new Uint32Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + buf.length));
+    } catch {
+      return new Uint32Array(0);
+    }
+  }
+
+  /** Save the whole de-dup window (8 bytes an id) before a file is deleted, and at close. */
+  function saveIds() {
+    const h = seen.hashes();
+    writeFileSync(`${idsPath}.tmp`, Buffer.concat([IDS_MAGIC, Buffer.from(h.buffer, h.byteOffset, h.byteLength)]));
+    renameSync(`${idsPath}.tmp`, idsPath);
+  }
+
   /** FILE -> FILE.1 -> FILE.2 ...; the oldest beyond keepFiles is deleted. */
   function rotate() {
+    saveIds();
     closeSync(fd);
     rmSync(fileAt(keepFiles - 1), { force: true });
     for (let i = keepFiles - 2; i >= 0; i--) {
@@ -230,6 +261,7 @@ export function createStore(options = {}) {
     if (fileBytes > 0 && fileBytes + bytes > maxFileBytes) {
       if (keepFiles > 1) rotate();
       else {
+        saveIds();
         closeSync(fd);
         fd = openSync(path, 'w');
         fileBytes = 0;
@@ -320,6 +352,7 @@ export function createStore(options = {}) {
       stats = freshStats();
       closeSync(fd);
       for (let i = 1; i < keepFiles; i++) rmSync(fileAt(i), { force: true });
+      rmSync(idsPath, { force: true });
       fd = openSync(path, 'w');
       fileBytes = 0;
       for (const fn of listeners) fn(null, nextSeq); // null = "cleared", for live views
@@ -355,9 +388,11 @@ export function createStore(options = {}) {
       };
     },
 
-    /** Close the events file. */
+    /** Save the de-dup window and close the events file. */
     close() {
-      if (fd >= 0) closeSync(fd);
+      if (fd < 0) return;
+      saveIds();
+      closeSync(fd);
       fd = -1;
     },
   };

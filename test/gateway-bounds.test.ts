@@ -29,8 +29,10 @@ describe('events files', () => {
       await gw.close();
     }
     const files = readdirSync(dirname(file)).sort();
-    assert.deepEqual(files, ['events.ndjson', 'events.ndjson.1', 'events.ndjson.2']);
-    for (const f of files) assert.ok(statSync(join(dirname(file), f)).size <= 4096, f);
+    // .ids: the de-dup window, saved at each rotation and at close (8 bytes an id).
+    assert.deepEqual(files, ['events.ndjson', 'events.ndjson.1', 'events.ndjson.2', 'events.ndjson.ids']);
+    assert.equal(statSync(`${file}.ids`).size, 8 + 40 * 8);
+    for (const f of files.slice(0, 3)) assert.ok(statSync(join(dirname(file), f)).size <= 4096, f);
     const again = await createGateway({ port: 0, eventsFile: file, quiet: true, maxFileBytes: 4096, keepFiles: 3 });
     try {
       const kept = await allEvents(again);
