@@ -781,8 +781,8 @@ export async function createGateway(options = {}) {
     const limitParam = searchParams.get('limit');
     const after = cursor === null ? 0 : Number(cursor);
     const limit = limitParam === null ? EVENTS_PAGE : Number(limitParam);
-    if (!Number.isInteger(after) || after < 0) throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
-    if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
+    if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
     const page = store.page({ after, limit: Math.min(limit, EVENTS_PAGE_MAX) });
     return {
       status: 200,

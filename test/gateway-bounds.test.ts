@@ -122,6 +122,8 @@ describe('in memory', () => {
       assert.deepEqual(await poll.json(), [later]);
       assertError(await call(gw, '/debug/events?limit=0'), 400, 'invalid_request');
       assertError(await call(gw, '/debug/events?cursor=abc'), 400, 'invalid_request');
+      // Integers past 2^53 are not cursors (1e30 would page from a number no event can have).
+      for (const q of ['cursor=1e30', 'cursor=9007199254740993', 'limit=1e30']) assertError(await call(gw, `/debug/events?${q}`), 400, 'invalid_request');
     } finally {
       await gw.close();
     }
