@@ -626,6 +626,12 @@ export async function createGateway(options = {}) {
       try {
         reply = await ingest(ctx);
       } catch (err) {
+        if (err instanceof ClientAborted) {
+          // Nobody to answer and nothing wrong with the gateway: counted, not a 500.
+          store.recordResponse(-1);
+          log(`POST ${pathname} aborted by the client mid-upload`);
+          return null;
+        }
         reply = toErrorReply(err);
         recordRejected(ctx, reply);
       }

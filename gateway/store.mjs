@@ -30,7 +30,7 @@ const IDS_MAGIC = Buffer.from('DFIDS1\n\0');
 
 /**
  * @typedef {{ requests: number, received: number, accepted: number, duplicates: number,
- *   rejected: number, dropped: number, rateLimited: number, byStatus: Record<string, number> }} GatewayStats
+ *   rejected: number, dropped: number, aborted: number, rateLimited: number, byStatus: Record<string, number> }} GatewayStats
  * @typedef {(event: Record<string, any> | null, seq: number) => void} Listener
  *   called with each newly stored event and its sequence number; `null` when the store was cleared
  * @typedef {{ file?: string, maxFileBytes?: number, keepFiles?: number, dedupWindow?: number,
@@ -39,7 +39,7 @@ const IDS_MAGIC = Buffer.from('DFIDS1\n\0');
 
 /** @returns {GatewayStats} */
 function freshStats() {
-  return { requests: 0, received: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, rateLimited: 0, byStatus: {} };
+  return { requests: 0, received: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, aborted: 0, rateLimited: 0, byStatus: {} };
 }
 
 /**
@@ -358,9 +358,13 @@ export function createStore(options = {}) {
       for (const fn of listeners) fn(null, nextSeq); // null = "cleared", for live views
     },
 
-    /** Count one answered /v1 request (status 0 = socket dropped on purpose). @param {number} status */
+    /** Count one answered /v1 request (status 0 = socket dropped on purpose, -1 = the client went away mid-upload). @param {number} status */
     recordResponse(status) {
       stats.requests++;
+      if (status === -1) {
+        stats.aborted++;
+        return;
+      }
       if (status === 0) {
         stats.dropped++;
         return;

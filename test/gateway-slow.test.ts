@@ -67,3 +67,23 @@ test('bodies being received share a byte budget: beyond it, 503 with Retry-After
     await gw.close();
   }
 });
+
+test('a client that goes away mid-upload is counted as aborted, not as a 500 or a rejection', async () => {
+  const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true });
+  try {
+    const up = partialUpload(gw.url, 1000, '{"batch":[');
+    await receiving(gw, (n) => n > 0);
+    up.socket.destroy();
+    let stats: { aborted: number; rejected: number; byStatus: Record<string, number> } | undefined;
+    for (let i = 0; i < 200 && !stats?.aborted; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      stats = (await (await fetch(`${gw.url}/debug/stats`)).json()) as typeof stats;
+    }
+    assert.equal(stats!.aborted, 1);
+    assert.equal(stats!.rejected, 0);
+    assert.deepEqual(stats!.byStatus, {});
+    assert.deepEqual(await (await fetch(`${gw.url}/debug/rejected`)).json(), []);
+  } finally {
+    await gw.close();
+  }
+});
