@@ -92,38 +92,88 @@ function toErrorReply(err) {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A client that went away mid-upload: nobody to answer (counted as `aborted`, not an error). */
+class ClientAborted extends Error {}
+
 /**
- * Read the request body with a hard cap; beyond it, stop reading and answer 413.
+ * Bytes of request bodies being received at once, all requests together: bodies are read
+ * before they queue for a parse slot, so this is what bounds their memory.
+ * @param {number} max
+ */
+function createBodyBudget(max) {
+  let used = 0;
+  return {
+    /** @param {number} n @returns {boolean} false when over budget (nothing taken) */
+    take(n) {
+      if (used + n > max) return false;
+      used += n;
+      return true;
+    },
+    /** @param {number} n */
+    give(n) {
+      used -= n;
+    },
+    get used() {
+      return used;
+    },
+  };
+}
+
+/**
+ * Read the request body with a hard cap (beyond it, stop reading: 413), an idle timeout (no
+ * byte for `idleMs`: 408) and a shared byte budget (exceeded: 503). Each ends the connection,
+ * as the rest of the upload is never read. The caller gives the body's bytes back to `budget`
+ * when done with it (`Buffer.length`), also when this rejects (what it took is given back here).
  * @param {http.IncomingMessage} req
+ * @param {{ cap?: number, idleMs?: number, budget?: ReturnType<typeof createBodyBudget> }} [limits]
  * @returns {Promise<Buffer>}
  */
-function readBody(req, cap = MAX_REQUEST_BYTES) {
-  const tooLarge = () =>
-    // Connection: close because the rest of the upload is never read.
-    new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, { Connection: 'close' });
+function readBody(req, { cap = MAX_REQUEST_BYTES, idleMs = 0, budget } = {}) {
+  const close = { Connection: 'close' };
   return new Promise((resolveBody, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > cap) {
-      req.pause();
-      return reject(tooLarge());
-    }
     /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
+    let done = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let idle;
+    const arm = () => {
+      clearTimeout(idle);
+      if (idleMs > 0) idle = setTimeout(() => fail(new HttpError(408, 'request_timeout', `no body bytes for ${idleMs} ms`, close)), idleMs);
+    };
+    /** @param {Error} err */
+    const fail = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(idle);
+      req.off('data', onData);
+      req.pause();
+      budget?.give(size);
+      reject(err);
+    };
     /** @param {Buffer} chunk */
     const onData = (chunk) => {
-      size += chunk.length;
-      if (size > cap) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
+      if (size + chunk.length > cap) return fail(new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, close));
+      if (budget && !budget.take(chunk.length)) {
+        return fail(new HttpError(503, 'unavailable', 'too many request bodies in flight; retry shortly', { 'Retry-After': '1', ...close }));
       }
+      size += chunk.length;
       chunks.push(chunk);
+      arm();
     };
+    if (Number(req.headers['content-length']) > cap) return fail(new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, close));
+    arm();
     req.on('data', onData);
-    req.on('end', () => resolveBody(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      clearTimeout(idle);
+      resolveBody(Buffer.concat(chunks, size));
+    });
+    req.on('error', () => fail(new ClientAborted('client went away mid-upload')));
+    req.on('close', () => {
+      if (!req.complete) fail(new ClientAborted('client went away mid-upload'));
+    });
   });
 }
 
@@ -241,10 +291,13 @@ const isDebugPath = (pathname) => pathname === '/debug' || pathname.startsWith('
  * @property {number} [keepFiles] events files kept, the current one included (default 5)
  * @property {number} [dedupWindow] messageIds remembered for de-duplication (default 1,000,000)
  * @property {number} [tailEvents] events held for /debug/events and /debug/stream (default 10,000)
- * @property {number} [tailBytes] bytes of JSON those may take (default 32 MB)
+ * @property {number} [tailBytes] bytes of JSON those may take (default 16 MB)
  * @property {number} [rejectedKeep] rejected requests kept for /debug/rejected (default 200)
  * @property {number} [maxBodies] request bodies read and parsed at once (default 4)
  * @property {number} [maxWaiting] requests waiting for that, beyond which 503 (default 512)
+ * @property {number} [bodyBufferMb] MB of request bodies received at once, all requests together, beyond which 503 (default 64)
+ * @property {number} [bodyIdleMs] a body that sends no byte for this long is answered 408 (default 10,000)
+ * @property {number} [requestTimeoutMs] the whole request (headers and body) must arrive within this (default 30,000; Node answers 408)
  * @property {number} [gcEveryMb] a full GC after this many MB of request bodies decoded (default 32; 0 = off)
  * @property {number} [sseMaxLag] events a /debug/stream client may fall behind before it is dropped (default tailEvents)
  * @property {string} [distDir] where d.js and snippet.min.js are served from; default <repo>/dist
@@ -317,6 +370,8 @@ export async function createGateway(options = {}) {
   const debugToken = options.debugToken ?? (process.env.DATAFLY_DEBUG_TOKEN || undefined);
   const limiter = createRateLimiter({ rps: options.rateLimitRps ?? 1000 });
   const gate = createGate({ concurrency: options.maxBodies ?? 4, maxWaiting: options.maxWaiting ?? 512 });
+  const bodyBudget = createBodyBudget((options.bodyBufferMb ?? 64) * 1024 * 1024);
+  const bodyIdleMs = options.bodyIdleMs ?? 10_000;
   /** @type {ReturnType<typeof createRing<Rejected>>} */
   const rejected = createRing(options.rejectedKeep ?? 200);
   const sseMaxLag = options.sseMaxLag ?? store.limits.tailEvents;
@@ -384,14 +439,17 @@ export async function createGateway(options = {}) {
       checkKey(key);
       checkRate(key);
     }
-    // Bodies are read, inflated and parsed a few at a time: that is where the memory goes.
-    const entry = gate.acquire();
-    if (!entry) {
-      throw new HttpError(503, 'unavailable', 'too many requests in flight; retry shortly', { 'Retry-After': '1', Connection: 'close' });
-    }
-    const release = await entry;
+    // The body is read first (bounded: size, idle timeout, a shared byte budget), so a slow
+    // sender holds no parse slot; then inflated and parsed a few at a time, where the memory goes.
+    const raw = await readBody(req, { idleMs: bodyIdleMs, budget: bodyBudget });
+    ctx.raw = raw;
+    let release = () => {};
     try {
-      ctx.raw = await readBody(req);
+      const entry = gate.acquire();
+      if (!entry) {
+        throw new HttpError(503, 'unavailable', 'too many requests in flight; retry shortly', { 'Retry-After': '1', Connection: 'close' });
+      }
+      release = await entry;
       const decoded = decodeBody(ctx.raw, req.headers['content-encoding']);
       ctx.text = bodyText(decoded);
       const body = parseJson(ctx.text);
@@ -436,6 +494,7 @@ export async function createGateway(options = {}) {
       // What this body allocated (text, parsed events, lines) is garbage from here on.
       if (ctx.text) gcValve.note(ctx.text.length * 3);
       release();
+      bodyBudget.give(raw.length);
     }
   }
 
@@ -470,7 +529,14 @@ export async function createGateway(options = {}) {
    */
   function pixel(ctx) {
     const { req, pathname, searchParams } = ctx;
-    const type = decodeURIComponent(pathname.slice('/v1/pixel/'.length));
+    const rawType = pathname.slice('/v1/pixel/'.length);
+    /** @type {string} */
+    let type;
+    try {
+      type = decodeURIComponent(rawType);
+    } catch {
+      type = rawType; // a malformed %-escape: not a pixel type, refused below like any other
+    }
     ctx.text = req.url ?? '';
     issueDfid(ctx);
     let status = 'ok';
@@ -560,6 +626,12 @@ export async function createGateway(options = {}) {
       try {
         reply = await ingest(ctx);
       } catch (err) {
+        if (err instanceof ClientAborted) {
+          // Nobody to answer and nothing wrong with the gateway: counted, not a 500.
+          store.recordResponse(-1);
+          log(`POST ${pathname} aborted by the client mid-upload`);
+          return null;
+        }
         reply = toErrorReply(err);
         recordRejected(ctx, reply);
       }
@@ -667,6 +739,9 @@ export async function createGateway(options = {}) {
     return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), forcedGcs: gcValve.runs };
   }
 
+  /** Request bodies: bytes being received now, bodies being parsed, bodies waiting for a slot. */
+  const bodyStats = () => ({ receivingBytes: bodyBudget.used, parsing: gate.active, waiting: gate.waiting });
+
   /** Live streams: how many, and the most any one has buffered in the server or is behind. */
   function streamStats() {
     const { next } = store.seqs();
@@ -712,8 +787,8 @@ export async function createGateway(options = {}) {
     const limitParam = searchParams.get('limit');
     const after = cursor === null ? 0 : Number(cursor);
     const limit = limitParam === null ? EVENTS_PAGE : Number(limitParam);
-    if (!Number.isInteger(after) || after < 0) throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
-    if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
+    if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
     const page = store.page({ after, limit: Math.min(limit, EVENTS_PAGE_MAX) });
     return {
       status: 200,
@@ -730,7 +805,7 @@ export async function createGateway(options = {}) {
   /** @param {Ctx} ctx */
   async function setFaults({ req }) {
     if (!faultState) throw new HttpError(404, 'not_found', 'no route for /debug/faults');
-    const body = parseJson(bodyText(decodeBody(await readBody(req, 65536), req.headers['content-encoding'])));
+    const body = parseJson(bodyText(decodeBody(await readBody(req, { cap: 65536, idleMs: bodyIdleMs }), req.headers['content-encoding'])));
     const problem = faultState.check(body);
     if (problem) throw new HttpError(400, 'invalid_payload', problem);
     const state = faultState.set(/** @type {any} */ (body));
@@ -756,7 +831,7 @@ export async function createGateway(options = {}) {
     ['/debug', { GET: asset('debug.html', TYPES.html) }],
     ['/debug/events', { GET: eventsPage }],
     ['/debug/rejected', { GET: () => json(rejected.list()) }],
-    ['/debug/stats', { GET: () => json({ ...store.stats(), streams: streamStats(), memory: memoryStats() }) }],
+    ['/debug/stats', { GET: () => json({ ...store.stats(), bodies: bodyStats(), streams: streamStats(), memory: memoryStats() }) }],
     ['/debug/stream', { GET: stream }],
     [
       '/debug/reset',
@@ -874,7 +949,8 @@ export async function createGateway(options = {}) {
     if (reply) send(res, reply);
   }
 
-  const server = http.createServer((req, res) => {
+  // Request timeouts are checked every 5 s (Node's default, 30 s, would double the 30 s bound).
+  const server = http.createServer({ connectionsCheckingInterval: 5000 }, (req, res) => {
     handle(req, res).catch((err) => {
       // Last line of defence: any body, any bug, answers instead of crashing.
       try {
@@ -885,6 +961,9 @@ export async function createGateway(options = {}) {
       }
     });
   });
+  // A whole request must arrive in time (a slow sender is answered 408 and closed by Node).
+  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   // Malformed HTTP never reaches the handler; answer it and move on.
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

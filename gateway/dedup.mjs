@@ -86,6 +86,15 @@ export function createDedupWindow(size) {
     /** Remember `id` (the caller checked it is new); the oldest leaves when full. @param {string} id */
     add(id) {
       const [a, b] = hash64(id);
+      this.addHash(a, b);
+    },
+    /** @param {number} a @param {number} b */
+    hasHash(a, b) {
+      return find(a, b) >= 0;
+    },
+    /** Remember a hash from hashes() unless already held. @param {number} a @param {number} b */
+    addHash(a, b) {
+      if (b === 0 || find(a, b) >= 0) return;
       if (count === size) {
         const old = find(ringLo[head], ringHi[head]);
         if (old >= 0) removeAt(old);
@@ -99,6 +108,15 @@ export function createDedupWindow(size) {
       ringHi[head] = b;
       head = (head + 1) % size;
       count++;
+    },
+    /** The window's hashes, oldest first: [a0, b0, a1, b1, ...] (to save it across restarts). */
+    hashes() {
+      const out = new Uint32Array(count * 2);
+      for (let k = 0, i = (head - count + size) % size; k < count; k++, i = (i + 1) % size) {
+        out[2 * k] = ringLo[i];
+        out[2 * k + 1] = ringHi[i];
+      }
+      return out;
     },
     get size() {
       return count;

@@ -4,11 +4,11 @@
 //   FILE.1, FILE.2, ... keeping `keepFiles` files in all (default 5: at most ~500 MB on disk);
 // - de-duplication remembers the last `dedupWindow` messageIds (default 1,000,000), exact strings;
 // - the live view (/debug/events, /debug/stream) holds the most recent `tailEvents` events
-//   (default 10,000) and at most `tailBytes` of them (default 32 MB), as their JSON text;
+//   (default 10,000) and at most `tailBytes` of them (default 16 MB), as their JSON text;
 // - startup reads the files in fixed-size chunks, oldest first, so a gateway always starts,
 //   whatever it stored (a torn or foreign line is skipped, a huge legacy file is just read).
 // Each line is written with messageId first, so startup takes the id without parsing the event.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createDedupWindow } from './dedup.mjs';
 import { eventText } from './validate.mjs';
@@ -26,10 +26,11 @@ const CHUNK = 1 << 20;
 /** Longest line read back: events are at most 64 KB; anything longer is not one. */
 const MAX_LINE = 1 << 20;
 const ID_PREFIX = '{"messageId":"';
+const IDS_MAGIC = Buffer.from('DFIDS1\n\0');
 
 /**
  * @typedef {{ requests: number, received: number, accepted: number, duplicates: number,
- *   rejected: number, dropped: number, rateLimited: number, byStatus: Record<string, number> }} GatewayStats
+ *   rejected: number, dropped: number, aborted: number, rateLimited: number, byStatus: Record<string, number> }} GatewayStats
  * @typedef {(event: Record<string, any> | null, seq: number) => void} Listener
  *   called with each newly stored event and its sequence number; `null` when the store was cleared
  * @typedef {{ file?: string, maxFileBytes?: number, keepFiles?: number, dedupWindow?: number,
@@ -38,19 +39,22 @@ const ID_PREFIX = '{"messageId":"';
 
 /** @returns {GatewayStats} */
 function freshStats() {
-  return { requests: 0, received: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, rateLimited: 0, byStatus: {} };
+  return { requests: 0, received: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, aborted: 0, rateLimited: 0, byStatus: {} };
 }
 
 /**
- * The messageId of a stored line: fast when the line starts with it (how this store writes),
- * else by parsing the line (files from older gateways). Always a fresh string (never a slice of
- * the line, which would keep the whole read chunk alive). undefined for a line that is not an event.
+ * The messageId of a stored line: fast when the line starts with it (how this store writes) and
+ * ends as an object does, else by parsing the line (files from older gateways, and `parse`: the
+ * unterminated last line of a file, which a crash mid-write may have torn anywhere, so only a
+ * line that parses whole counts). Always a fresh string (never a slice of the line, which would
+ * keep the whole read chunk alive). undefined for a line that is not a whole event.
  * @param {string} line
+ * @param {boolean} [parse] always parse the whole line
  * @returns {string | undefined}
  */
-export function lineMessageId(line) {
+export function lineMessageId(line, parse = false) {
   try {
-    if (line.startsWith(ID_PREFIX)) {
+    if (!parse && line.startsWith(ID_PREFIX) && line.trimEnd().endsWith('}')) {
       let i = ID_PREFIX.length;
       for (; i < line.length; i++) {
         const c = line.charCodeAt(i);
@@ -80,6 +84,8 @@ export function createStore(options = {}) {
   const path = resolve(file);
   /** FILE, FILE.1, ... FILE.(keepFiles-1): newest first. @param {number} i */
   const fileAt = (i) => (i === 0 ? path : `${path}.${i}`);
+  /** The de-dup window as saved at the last rotation or close: it outlives deleted files. */
+  const idsPath = `${path}.ids`;
 
   // De-duplication window: the last dedupWindow messageIds (dedup.mjs).
   let seen = createDedupWindow(dedupWindow);
@@ -126,7 +132,8 @@ export function createStore(options = {}) {
    * Read one file line by line in fixed-size chunks (memory: one chunk and one line). A line
    * longer than MAX_LINE (no event is: they are at most 64 KB) is skipped up to its newline.
    * @param {string} p
-   * @param {(line: string) => void} onLine
+   * @param {(line: string, tornBytes: number) => void} onLine `tornBytes`: 0, or for an
+   *   unterminated last line (perhaps torn by a crash mid-write) its length in bytes
    */
   function readLines(p, onLine) {
     let f;
@@ -154,21 +161,21 @@ export function createStore(options = {}) {
               partBytes = 0;
             } else if (end === nl && partBytes === 0) {
               // The whole line is in this chunk: decode it in place.
-              if (end > from) onLine(buf.toString('utf8', from, end));
+              if (end > from) onLine(buf.toString('utf8', from, end), 0);
             } else if (end > from) {
               parts.push(Buffer.from(buf.subarray(from, end))); // a copy: buf is reused
               partBytes += end - from;
             }
           }
           if (end !== nl) break; // the line goes on in the next chunk
-          if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'));
+          if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'), 0);
           parts = [];
           partBytes = 0;
           skipping = false;
           from = nl + 1;
         }
       }
-      if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'));
+      if (!skipping && partBytes) onLine(Buffer.concat(parts).toString('utf8'), partBytes);
     } finally {
       closeSync(f);
     }
@@ -176,9 +183,12 @@ export function createStore(options = {}) {
 
   function load() {
     mkdirSync(dirname(path), { recursive: true });
+    /** Bytes of a torn last line of the current file (cut off below). */
+    let torn = 0;
     for (let i = keepFiles - 1; i >= 0; i--) {
-      readLines(fileAt(i), (line) => {
-        const id = lineMessageId(line);
+      readLines(fileAt(i), (line, tornBytes) => {
+        const id = lineMessageId(line, tornBytes > 0);
+        if (id === undefined && i === 0) torn = tornBytes;
         if (id === undefined || seen.has(id)) return;
         rememberId(id);
         pushLine(line);
@@ -186,9 +196,23 @@ export function createStore(options = {}) {
       });
     }
     // Files beyond keepFiles (a smaller setting than last run) are left alone, not read.
+    // Ids saved when rotation deleted a file (or at close) come before those of the files.
+    const saved = readSavedIds();
+    if (saved.length) {
+      const fromFiles = seen;
+      const files = fromFiles.hashes();
+      seen = createDedupWindow(dedupWindow);
+      for (let k = 0; k < saved.length; k += 2) if (!fromFiles.hasHash(saved[k], saved[k + 1])) seen.addHash(saved[k], saved[k + 1]);
+      for (let k = 0; k < files.length; k += 2) seen.addHash(files[k], files[k + 1]);
+    }
     fd = openSync(path, 'a');
     fileBytes = fstatSync(fd).size;
-    // Make sure the next append starts on its own line (after a torn last line).
+    // A torn last line (an append cut short, never answered 200) is cut off: it is not an event.
+    if (torn > 0 && torn <= fileBytes) {
+      fileBytes -= torn;
+      ftruncateSync(fd, fileBytes);
+    }
+    // Make sure the next append starts on its own line (after an unterminated last line).
     if (fileBytes > 0) {
       const last = Buffer.alloc(1);
       const r = openSync(path, 'r');
@@ -201,8 +225,27 @@ export function createStore(options = {}) {
     }
   }
 
+  /** The de-dup window saved by saveIds(), as hashes oldest first (empty when none or unreadable). */
+  function readSavedIds() {
+    try {
+      const buf = readFileSync(idsPath);
+      if (buf.length % 8 || !buf.subarray(0, 8).equals(IDS_MAGIC)) return new Uint32Array(0);
+      return new Uint32Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + buf.length));
+    } catch {
+      return new Uint32Array(0);
+    }
+  }
+
+  /** Save the whole de-dup window (8 bytes an id) before a file is deleted, and at close. */
+  function saveIds() {
+    const h = seen.hashes();
+    writeFileSync(`${idsPath}.tmp`, Buffer.concat([IDS_MAGIC, Buffer.from(h.buffer, h.byteOffset, h.byteLength)]));
+    renameSync(`${idsPath}.tmp`, idsPath);
+  }
+
   /** FILE -> FILE.1 -> FILE.2 ...; the oldest beyond keepFiles is deleted. */
   function rotate() {
+    saveIds();
     closeSync(fd);
     rmSync(fileAt(keepFiles - 1), { force: true });
     for (let i = keepFiles - 2; i >= 0; i--) {
@@ -218,6 +261,7 @@ export function createStore(options = {}) {
     if (fileBytes > 0 && fileBytes + bytes > maxFileBytes) {
       if (keepFiles > 1) rotate();
       else {
+        saveIds();
         closeSync(fd);
         fd = openSync(path, 'w');
         fileBytes = 0;
@@ -308,14 +352,19 @@ export function createStore(options = {}) {
       stats = freshStats();
       closeSync(fd);
       for (let i = 1; i < keepFiles; i++) rmSync(fileAt(i), { force: true });
+      rmSync(idsPath, { force: true });
       fd = openSync(path, 'w');
       fileBytes = 0;
       for (const fn of listeners) fn(null, nextSeq); // null = "cleared", for live views
     },
 
-    /** Count one answered /v1 request (status 0 = socket dropped on purpose). @param {number} status */
+    /** Count one answered /v1 request (status 0 = socket dropped on purpose, -1 = the client went away mid-upload). @param {number} status */
     recordResponse(status) {
       stats.requests++;
+      if (status === -1) {
+        stats.aborted++;
+        return;
+      }
       if (status === 0) {
         stats.dropped++;
         return;
@@ -343,9 +392,11 @@ export function createStore(options = {}) {
       };
     },
 
-    /** Close the events file. */
+    /** Save the de-dup window and close the events file. */
     close() {
-      if (fd >= 0) closeSync(fd);
+      if (fd < 0) return;
+      saveIds();
+      closeSync(fd);
       fd = -1;
     },
   };
