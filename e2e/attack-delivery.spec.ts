@@ -1,5 +1,8 @@
 // Outside review (attack10): hostile delivery, identity, SPA and campaign cases against the README's
-// promises. Each test asserts the promise, so it fails while the bug exists.
+// promises. Each test asserts the promise, so it fails while the bug exists. Tests marked BUG
+// reproduce a bug found in this review (B7, C1); the others pin subtle promises that held when
+// this was written (unload with big backlogs, Retry-After at unload, bfcache, tabs, SPA order,
+// campaigns, __proto__/toJSON/getters, hostile options).
 import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
 import type { Page } from '@playwright/test';
 
@@ -106,24 +109,6 @@ test('A3. hide, show, hide with events between (visibility emulated): all arrive
   expect(r.dups).toBe(0);
 });
 
-test('A4. bfcache-style pagehide(persisted) then pageshow(persisted): later events still delivered', async ({ page, gw, site }) => {
-  const url = site.set('/a4', await base(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await fire(page, 'a4', 10);
-  await page.evaluate(() => {
-    const e = new PageTransitionEvent('pagehide', { persisted: true });
-    window.dispatchEvent(e);
-    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
-  });
-  await fire(page, 'a4', 10, 10);
-  const flushed = await page.evaluate(() => (window as any)._df.flush());
-  const r = await waitAll(gw, 'a4', 20, 15000);
-  expect(r.missing).toEqual([]);
-  expect(r.dups).toBe(0);
-  expect(flushed.failed).toEqual([]);
-});
-
 test('A5. real back/forward: navigate away and back (bfcache or reload), events before and after all arrive once', async ({ page, gw, site }) => {
   const url = site.set('/a5', await base(gw));
   const other = site.set('/a5-other', '<!doctype html><title>other</title>');
@@ -137,23 +122,6 @@ test('A5. real back/forward: navigate away and back (bfcache or reload), events 
   const r = await waitAll(gw, 'a5', 30, 15000);
   expect(r.missing).toEqual([]);
   expect(r.dups).toBe(0);
-});
-
-test('A6. flush() under 500 x3 resolves with every event sent, none failed', async ({ page, gw, site }) => {
-  test.setTimeout(60_000);
-  const url = site.set('/a6', await base(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await gw.faults({ status: 500, count: 3 });
-  const res = await page.evaluate(async () => {
-    const df = (window as any)._df;
-    for (let i = 0; i < 12; i++) df.track('evt', { scenario: 'a6', n: i });
-    return df.flush();
-  });
-  expect(res.failed).toEqual([]);
-  expect(res.sent).toBeGreaterThanOrEqual(12);
-  const r = await waitAll(gw, 'a6', 12);
-  expect(r.missing).toEqual([]);
 });
 
 test('A7. flush() under a dropped connection resolves and all arrive', async ({ page, gw, site }) => {
@@ -171,19 +139,6 @@ test('A7. flush() under a dropped connection resolves and all arrive', async ({ 
   const r = await waitAll(gw, 'a7', 25);
   expect(r.missing).toEqual([]);
   expect(r.dups).toBe(0);
-});
-
-test('A8. flush() with 401: the events are reported failed, the promise resolves', async ({ page, gw, site }) => {
-  const url = site.set('/a8', await base(gw));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await gw.faults({ status: 401, count: 5 });
-  const res = await page.evaluate(async () => {
-    const df = (window as any)._df;
-    for (let i = 0; i < 3; i++) df.track('evt', { scenario: 'a8', n: i });
-    return df.flush();
-  });
-  expect(res.failed.length).toBe(3);
 });
 
 test('A9. three tabs: login in A, group in B, C closed mid-flight; identities merge, nothing lost', async ({ context, page, gw, site }) => {
@@ -316,15 +271,6 @@ test('B2. hostile init options (batchSize 0/1000/NaN, flushInterval -1, maxQueue
   expect(r.dups).toBe(0);
 });
 
-test('B3. batchSize NaN / "abc" still delivers', async ({ page, gw, site }) => {
-  const url = site.set('/b3', await base(gw, "{ autoPage: false, batchSize: 'abc', flushInterval: NaN }"));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await fire(page, 'b3', 25);
-  const r = await waitAll(gw, 'b3', 25, 15000);
-  expect(r.missing).toEqual([]);
-});
-
 test('B4. Retry-After: 5 in force, page hidden then visible: nothing reaches the gateway before 5 s, all after', async ({ page, gw, site, gateway }) => {
   test.setTimeout(60_000);
   const seen: number[] = [];
@@ -433,20 +379,6 @@ test('C1. a skipped foreign entry in a pre-existing _df array does not corrupt o
   }
 });
 
-test('B8. popstate (back button in an SPA) makes a page event with the right referrer, and order holds', async ({ page, gw, site }) => {
-  const url = site.set('/b8', await base(gw, '{}'));
-  await page.goto(url);
-  await collectorLoaded(page);
-  await gw.waitFor(1);
-  await page.evaluate(() => history.pushState({}, '', '/b8/x'));
-  await gw.waitFor(2);
-  await page.goBack();
-  await page.evaluate(() => (window as any)._df.track('after_back'));
-  const evs = await gw.waitFor(4);
-  expect(evs.map((e: any) => (e.type == 'page' ? 'page ' + e.context.page.path : e.event))).toEqual(['page /b8', 'page /b8/x', 'page /b8', 'after_back']);
-  expect(evs[2].context.page.referrer).toContain('/b8/x');
-});
-
 test('B9. stub queue with 63 KB event, then many events, d.js slow: replay delivers all in order', async ({ page, gw, site }) => {
   test.setTimeout(60_000);
   await page.route('**/d.js', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
@@ -458,4 +390,68 @@ test('B9. stub queue with 63 KB event, then many events, d.js slow: replay deliv
   expect(r.missing).toEqual([]);
   expect(r.dups).toBe(0);
   expect(r.evs.map((e: any) => e.properties.n)).toEqual([...Array(120).keys()]);
+});
+
+test('D1. logout (reset) in tab B, then group() in tab A: A writes on top of the logout, not its old user back', async ({ context, page, gw, site }) => {
+  const url = site.set('/d1', await base(gw));
+  const a = page;
+  await a.goto(url);
+  await collectorLoaded(a);
+  await a.evaluate(() => (window as any)._df.identify('u1', { plan: 'pro' }));
+  const b = await context.newPage();
+  await b.goto(url);
+  await collectorLoaded(b);
+  expect((await b.evaluate(() => (window as any)._df.user())).userId).toBe('u1');
+  const newAid = await b.evaluate(() => { (window as any)._df.reset(); return (window as any)._df.getAnonymousId(); });
+  await a.evaluate(() => (window as any)._df.group('g9'));
+  await a.evaluate(() => (window as any)._df.identify('u1', { seat: 3 }));
+  await a.evaluate(() => (window as any)._df.flush());
+  const evs = await gw.waitFor(3);
+  const grp = evs.find((e: any) => e.type == 'group');
+  expect(grp.userId ?? null).toBeNull();
+  expect(grp.anonymousId).toBe(newAid);
+  const id2 = evs.filter((e: any) => e.type == 'identify')[1];
+  expect(id2.traits).toEqual({ seat: 3 }); // old traits forgotten by the logout
+  const stored = await b.evaluate(() => JSON.parse(localStorage._df_id));
+  expect(stored).toMatchObject({ userId: 'u1', groupId: 'g9', traits: { seat: 3 } });
+});
+
+test('D2. same user identified in two tabs with different traits: the traits merge, none lost', async ({ context, page, gw, site }) => {
+  const url = site.set('/d2', await base(gw));
+  const b = await context.newPage();
+  await page.goto(url);
+  await b.goto(url);
+  await collectorLoaded(page);
+  await collectorLoaded(b);
+  await page.evaluate(() => (window as any)._df.identify('u1', { a: 1 }));
+  await b.evaluate(() => (window as any)._df.identify('u1', { b: 2 }));
+  await b.evaluate(() => (window as any)._df.alias('u2'));
+  await page.evaluate(() => (window as any)._df.group('g1', { n: 1 }));
+  await page.evaluate(() => (window as any)._df.flush());
+  await b.evaluate(() => (window as any)._df.flush());
+  let evs: any[] = [];
+  await expect.poll(async () => {
+    evs = await gw.events();
+    return ['identify', 'alias', 'group'].every((t) => evs.some((e: any) => e.type == t)) && evs.filter((e: any) => e.type == 'identify').length >= 2;
+  }, { timeout: 15000 }).toBe(true);
+  expect(evs.find((e: any) => e.type == 'identify' && e.traits.b).traits).toEqual({ a: 1, b: 2 });
+  const al = evs.find((e: any) => e.type == 'alias');
+  expect(al.previousId).toBe('u1');
+  const g = evs.find((e: any) => e.type == 'group');
+  expect(g.userId).toBe('u2');
+  expect(await page.evaluate(() => JSON.parse(localStorage._df_id))).toMatchObject({ userId: 'u2', groupId: 'g1' });
+});
+
+test('D3. SPA: pushState to a utm URL, then track: attribution of the landing kept or replaced, never mixed', async ({ page, gw, site }) => {
+  const path = '/d3';
+  site.set(path, await base(gw, '{}'));
+  await page.goto(site.url + path + '?gclid=g1');
+  await collectorLoaded(page);
+  await gw.waitFor(1);
+  await page.evaluate(() => { history.pushState({}, '', '/d3/b?utm_campaign=summer&utm_source=x'); (window as any)._df.track('t'); });
+  const evs = await gw.waitFor(3);
+  for (const e of evs.slice(1)) {
+    const mixed = !!e.context.campaign && !!e.context.clickIds;
+    expect(mixed, JSON.stringify([e.context.campaign, e.context.clickIds])).toBe(false);
+  }
 });
