@@ -68,7 +68,7 @@ test('A1. one ~63 KB event first, then 100 events of 1-5 KB, tab closed; next pa
   expect(r.dups).toBe(0);
 });
 
-test('A2. 429 Retry-After: 5 at the moment of unload: nothing sent during it, the next page view sends all once', async ({ context, page, gw, site }) => {
+test('A2. 429 Retry-After: 5 at the moment of unload: the next page view sends all once', async ({ context, page, gw, site }) => {
   test.setTimeout(60_000);
   const url = site.set('/a2', await base(gw));
   await page.goto(url);
