@@ -379,6 +379,31 @@ test('C1. a skipped foreign entry in a pre-existing _df array does not corrupt o
   }
 });
 
+test('C2. queued entries with a future time, a javascript: URL or another origin are skipped; valid ones replay', async ({ page, gw, site }) => {
+  const tag = (await stubPage(gw)).match(/<script>.*?<\/script>/)![0];
+  const entries = [
+    `['track', ['bad-future'], Date.now() + 400 * 864e5, location.href]`, // would be sent dated a year ahead
+    `['track', ['bad-js'], Date.now() - 1, 'javascript:alert(1)']`, // earliest: would be the page event's URL
+    `['track', ['bad-origin'], Date.now() - 1, 'https://evil.example/x']`,
+    `['track', ['bad-string-time'], '' + Date.now(), location.href]`,
+    `['track', ['ok-plain'], Date.now(), location.href]`, // our format in a plain array: replayed
+  ].join(', ');
+  const before = (await gw.events()).length;
+  const t0 = Date.now();
+  const url = site.set('/c2', `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(${entries})</script>${tag}<script>_df.track('x')</script></head><body></body></html>`);
+  await page.goto(url);
+  await collectorLoaded(page);
+  await page.evaluate(() => (window as any)._df.flush());
+  await gw.waitFor(before + 3);
+  const evs = (await gw.events()).slice(before);
+  expect(evs.map((e: any) => e.event || e.type)).toEqual(['page', 'ok-plain', 'x']);
+  for (const e of evs) {
+    expect(e.context.page.url).toBe(url);
+    expect(Date.parse(e.timestamp)).toBeGreaterThan(t0 - 60_000);
+    expect(Date.parse(e.timestamp)).toBeLessThan(Date.now() + 60_000);
+  }
+});
+
 test('B9. stub queue with 63 KB event, then many events, d.js slow: replay delivers all in order', async ({ page, gw, site }) => {
   test.setTimeout(60_000);
   await page.route('**/d.js', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
