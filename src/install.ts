@@ -79,10 +79,24 @@ export function install(w: any, base: Options): any {
     let bad = 0;
     // Every call so far: the stub's (or those in a page's own plain array on the global), then
     // those made since. init() calls configure the collector; the rest replay in order.
-    for (const q of [].concat(current ? current.q || current : [], backlog as any))
+    for (const q of [].concat(current ? current.q || current : [], backlog as any) as any[])
       try {
-        // Not a call (null, a hole, ['ready'], another snippet's format) or a hostile init object.
-        if (!(q[2] > 0)) throw 0;
+        // A call is [method name, arguments, a number time within this page view (10 s of clock
+        // slack; no lower bound where timeOrigin is missing: Safari 14), this page's URL or one of
+        // its origin]. Skipped: null, a hole, ['ready'], another snippet's format, a forged time or
+        // URL (README, "Install on a site"), and (below) a hostile init object.
+        if (
+          !(
+            typeof q[0] == 'string' &&
+            q[1].length >= 0 &&
+            q[2] === +q[2] &&
+            !(q[2] < performance?.timeOrigin - 1e4) &&
+            q[2] < Date.now() + 1e4 &&
+            typeof q[3] == 'string' &&
+            (q[3] == location.href || !q[3].indexOf(location.origin + '/'))
+          )
+        )
+          throw 0;
         if (q[2] < first[2]) first = q;
         q[0] == 'init' ? isPlainObject(q[1][0]) && (opts = { ...opts, ...(q[1][0] as Partial<Options>) }) : (queued[queued.length] = q);
       } catch {
