@@ -48,9 +48,15 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
     const r: Req = { t: Date.now(), path: req.url.split('?')[0], bytes: 0, gzip: false, mode: String(req.headers['sec-fetch-mode'] || ''), status: 0, events: [] };
     const mine = log;
     mine.push(r);
+    // Tap the body as the HTTP parser hands it over (IncomingMessage.push), without reading the
+    // stream: a 'data' listener here would drain it before the gateway reads it.
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    const push = req.push;
+    req.push = function (this: http.IncomingMessage, c: any, enc?: BufferEncoding) {
+      if (c) chunks.push(Buffer.from(c));
+      return push.call(this, c, enc);
+    };
+    res.on('finish', () => {
       const b = Buffer.concat(chunks);
       r.bytes = b.length;
       r.gzip = b[0] == 0x1f && b[1] == 0x8b;
@@ -58,8 +64,8 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
         const j = JSON.parse((r.gzip ? gunzipSync(b) : b).toString('utf8'));
         r.events = (Array.isArray(j.batch) ? j.batch : [j]).map((e: any) => ({ tag: e?.properties?.scenario, n: e?.properties?.n, event: e?.event }));
       } catch {}
+      r.status = res.statusCode;
     });
-    res.on('finish', () => (r.status = res.statusCode));
   });
   const j = async (path: string, init?: RequestInit) => (await fetch(g.url + path, init)).json();
   const gw = {
