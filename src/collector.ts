@@ -12,7 +12,7 @@ import { createDelivery } from './delivery';
 import { watchCmp } from './cmp/watch';
 import { createConsentGate, ENABLE, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
 import { watchNavigation } from './spa';
-import { landing, SESSION_MS, type Session } from './campaign';
+import { createCampaignSession, SESSION_KEY } from './campaign-session';
 import { createTags } from './tags';
 import { cookieSet, lsGet, lsSet, readJSON } from './storage';
 import { log } from './log';
@@ -56,20 +56,13 @@ export function createCollector(o: Options): Collector {
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
   const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
-  // Campaign session: stored only where storage is allowed.
-  let session: Session = { t: 0 };
-  let lastEvent = 0;
+  // Campaign session (full build): stored only where storage is allowed.
+  const campaign = __FULL__ && createCampaignSession(() => id._persist);
   let landingUrl = location.href;
   let referrer = document.referrer;
-  const SKEY = '_df_s';
   const CS = '_df_cs';
-  const saveSession = () => id._persist && lsSet(SKEY, JSON.stringify(session));
   // At start, and again when consent lets us read the stored session.
-  const land = () => {
-    // (false when storage is off: landing() takes any falsy value as "none saved".)
-    session = landing((id._persist && readJSON<Session>(SKEY)) as Session, landingUrl, Date.now());
-    saveSession();
-  };
+  const land = () => campaign && campaign._land(landingUrl);
   // Vendor IDs (with the consent that allows storage) and link decoration (analytics): full build
   // (README, "Vendor IDs and cross-domain links").
   const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, o.cookieDomain);
@@ -99,14 +92,7 @@ export function createCollector(o: Options): Collector {
     if (vendor) c.vendorIds = vendor();
     // Adopts a link token's anonymousId once analytics is granted.
     if (linker) linker(e);
-    // A session stays alive while events flow (its stamp is written at most once a minute); 30
-    // minutes without an event end it, also within one long page view.
-    const t = Date.now();
-    if (lastEvent && t - lastEvent >= SESSION_MS) session = { t: 0 };
-    lastEvent = t;
-    if (session.campaign) c.campaign = session.campaign;
-    if (session.clickIds) c.clickIds = session.clickIds;
-    if (t - session.t > 6e4) (session.t = t), saveSession();
+    if (campaign) campaign._apply(c);
     const it = item(e.messageId, JSON.stringify(e));
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
@@ -124,7 +110,7 @@ export function createCollector(o: Options): Collector {
       // From a withdrawal on, nothing is written (its own consent_update included); the stored
       // identity goes now, the queue once what was made under consent is delivered (outbox).
       id._off();
-      lsSet(SKEY, null);
+      lsSet(SESSION_KEY, null);
       lsSet(CS, null);
     }
     if (fx & RENEW) {
@@ -273,7 +259,8 @@ export function createCollector(o: Options): Collector {
       // the same task); later ones wait for batchSize or flushInterval.
       out._kick(true);
       if (o.spa !== false)
-        settle = watchNavigation(!!o.hashChange, (prev, time) => {
+        // (hashChange: full build.)
+        settle = watchNavigation(__FULL__ && !!o.hashChange, (prev, time) => {
           referrer = prev;
           self._call('page', [], time, location.href);
         });

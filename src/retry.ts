@@ -12,11 +12,14 @@ export function backoff(attempt: number, rand: number): number {
   return Math.max(RETRY_BASE / 4, Math.floor(rand * ceil));
 }
 
-/** Retry-After as ms (delta seconds or an HTTP date), or 0 when absent or unreadable. */
+/**
+ * Retry-After as ms, or 0 when absent or unreadable: delta seconds (what the Ingestion Gateway
+ * sends); the HTTP-date form too in the full build (bytes: README, "Builds").
+ */
 export function retryAfter(header: string | null | undefined, now: number): number {
   if (!header) return 0;
   const s = +header;
-  const ms = s >= 0 ? s * 1000 : Date.parse(header) - now;
+  const ms = s >= 0 ? s * 1000 : __FULL__ ? Date.parse(header) - now : 0;
   // At most an hour; a date in the past (or unreadable: NaN) means no wait.
   return ms > 0 ? Math.min(ms, 3600e3) : 0;
 }

@@ -67,11 +67,12 @@ export async function post(url: string, body: BodyInit, keepalive: boolean): Pro
 /**
  * gzip by CompressionStream (streamed off the main thread) for bodies big enough to gain; the
  * gateway recognises gzip by its first bytes, and a body without Content-Type still needs no
- * preflight. Where CompressionStream is missing, or it fails, the text goes as it is.
+ * preflight. Where CompressionStream is missing, or it fails, the text goes as it is. Full build
+ * only: d.js sends plain text (its bytes: README, "Builds").
  */
 export async function gzip(text: string): Promise<BodyInit> {
   try {
-    if (text.length > 1024)
+    if (__FULL__ && text.length > 1024)
       return await new Response(new Response(text).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   } catch {}
   return text;
@@ -102,8 +103,10 @@ export const browserIO: IO & Store = {
   _read: readJSON,
   _set: lsSet,
   _keys: lsKeys,
+  // Web Locks keep two tabs from adopting the same orphaned queue (full build; without them both
+  // may adopt it and the gateway's de-duplication drops the copy).
   _lock: (n, f) => {
-    const l = (navigator as any).locks;
+    const l = __FULL__ && (navigator as any).locks;
     return l ? l.request(n, f) : f();
   },
 };
