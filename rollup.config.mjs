@@ -42,6 +42,10 @@ const min = (extra = {}) =>
     // Object.prototype read differently from {}. (Not unsafe_comps: it turns !(x > 0) into
     // x <= 0, which is wrong for NaN and undefined.)
     compress: { passes: 5, unsafe_arrows: true, unsafe_methods: true, unsafe_proto: true, hoist_funs: true, pure_getters: true },
+    // The mangling rule (CONTRIBUTING.md): internal object members are named `_likeThis`, with a
+    // real word after the underscore (`_items`, `_persist`), and terser renames every property
+    // matching /^_[a-z]/ to one or two letters, so the source reads well and the output stays
+    // short. Public names (methods, options, event fields, storage keys) never start with `_x`.
     mangle: { properties: { regex: /^_[a-z]/ } },
     format: { comments: false },
   });
