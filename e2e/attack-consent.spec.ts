@@ -100,6 +100,22 @@ test.describe('BUG', () => {
     expect(early.userId).toBeUndefined();
     expect(early.traits?.email).toBeUndefined();
   });
+
+  test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({ page, gw, site }) => {
+    // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
+    // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).
+    const url = site.set('/b6', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, flushInterval: 10000 })</script>` }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await gw.faults({ delayMs: 1500 }); // the gateway answers the first batch slowly
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true })); // page + consent_update in flight
+    await page.waitForTimeout(300);
+    await gw.faults({ clear: true });
+    await page.evaluate(() => (window as any)._df.consent({ analytics: false })); // withdrawal
+    const evs = await gw.waitFor(3, 5000); // today: still 2 after 5 s (page, the grant's consent_update)
+    expect(names(evs)).toEqual(['page', 'consent_update', 'consent_update']);
+    expect(evs[2].context.consent.canonical.analytics).toBe(false);
+  });
 });
 
 test.describe('PINNED (holds today)', () => {
