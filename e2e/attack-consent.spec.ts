@@ -101,6 +101,18 @@ test.describe('BUG', () => {
     expect(early.traits?.email).toBeUndefined();
   });
 
+  test('B5b with data-require-consent on the script tag, _df.user() before the start does not read storage', async ({ page, gw, site }) => {
+    const a = site.set('/b5c', await stubPage(gw, { body: `<script>_df.identify('alice', { email: 'a@example.com' })</script>` }));
+    await page.goto(a);
+    await gw.waitFor(2);
+    // d.js loaded synchronously: installed, not started (the document is still being parsed).
+    const b = site.set('/b5d', `<!doctype html><html><head><meta charset="utf-8"><title>T</title><script src="${gw.url}/d.js" data-pipeline-key="${KEY}" data-require-consent="analytics"></script><script>window.early = _df.user()</script></head><body></body></html>`);
+    await page.goto(b);
+    await collectorLoaded(page);
+    const early = await page.evaluate(() => (window as any).early);
+    expect(early).toEqual({});
+  });
+
   test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({ page, gw, site }) => {
     // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
     // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).

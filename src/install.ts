@@ -59,7 +59,7 @@ export function install(w: any, base: Options): any {
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];
-        if (!c && m == 'user') return readJSON('_df_id') || {};
+        if (!c && m == 'user') return (!base.requireConsent && readJSON('_df_id')) || {};
         // Before the start every call waits; during the replay, every state-changing one.
         if (replaying && !(c && answers)) return void (backlog[backlog.length] = call);
         return exec(call);
