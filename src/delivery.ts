@@ -42,6 +42,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Retry-After in force until then: nothing is sent, not even at unload. */
   let hold = 0;
   let busy: boolean | undefined;
+  /** A send came due while busy: it goes once the request in flight settles. */
+  let again: boolean | undefined;
   /** Consecutive failed attempts (0 = healthy). */
   let attempt = 0;
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
@@ -134,7 +136,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
 
   async function send(): Promise<void> {
     // Offline: wait for the `online` event instead of burning retries.
-    if (busy || !io._online()) return;
+    if ((again = busy) || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
     if (now() < retryAt) return schedule(0);
     const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
@@ -147,6 +149,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // for a budget others spent must not fail forever).
     if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
+    if (again) schedule(0);
   }
 
   const me: Delivery = {
