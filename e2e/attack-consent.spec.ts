@@ -65,6 +65,20 @@ test.describe('BUG', () => {
     expect(await gw.events()).toEqual([]);
   });
 
+  test('B3b a tag of a granted category is not injected while the consent gate (marketing) is unanswered', async ({ page, gw, site }) => {
+    // README Tag injection: a tag waits for its category; consent-first mode: nothing until the gate is granted.
+    const url = site.set('/b3b', await stubPage(gw, { full: true, body: `<script>_df.init({ requireConsent: 'marketing' }); _df.consent({ analytics: true })</script>` }));
+    await page.route('https://tags.example.org/**', (r) => r.fulfill({ body: '', contentType: 'text/javascript' }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await page.evaluate(() => new Promise((r) => (window as any)._df.ready(r)));
+    const added = await page.evaluate(() => (window as any)._df.injectTag({ id: 'an', src: 'https://tags.example.org/a.js', category: 'analytics' }));
+    expect(added).toBe(false);
+    expect(await page.locator('script[src="https://tags.example.org/a.js"]').count()).toBe(0);
+    await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
+    await expect.poll(() => page.locator('script[src="https://tags.example.org/a.js"]').count()).toBe(1);
+  });
+
   test('B4 two tabs, OneTrust: after a Reject in tab A, tab B writes the withdrawn identity back', async ({ page, context, gw, site }) => {
     const url = site.set('/b4', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ requireConsent: true, cmp: 'onetrust' })</script>` + oneTrustBanner() }));
     await page.goto(url);

@@ -54,7 +54,7 @@ export function createCollector(o: Options): Collector {
   const box = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => out._failed(it, why));
   const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize(), interval(), box);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
+  const tags = __FULL__ && createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
   // Campaign session: stored only where storage is allowed.
   let session: Session = { t: 0 };
@@ -69,10 +69,11 @@ export function createCollector(o: Options): Collector {
     session = landing(id._persist ? readJSON<Session>(SKEY) : undefined, landingUrl, Date.now());
     saveSession();
   };
-  // Vendor IDs (with the consent that allows storage) and link decoration (analytics): full build
+  // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
+  // and their category): full build
   // (README, "Vendor IDs and cross-domain links").
   const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, o.cookieDomain);
-  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, gate._canonical, id);
+  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
