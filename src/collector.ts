@@ -228,6 +228,9 @@ export function createCollector(o: Options): Collector {
   listen(window, 'pagehide', () => out._unload(true));
   listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
   listen(window, 'online', out._online);
+  // Another tab's withdrawal removes _df_cs (written only while granted): applied in this tab too
+  // (its consent_update was sent there).
+  listen(window, 'storage', (e: StorageEvent) => e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE));
 
   // Leftovers of earlier page views and closed tabs (first when the page is idle: nothing urgent
   // about them), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
