@@ -127,6 +127,21 @@ test.describe('BUG', () => {
     expect(early).toEqual({});
   });
 
+  test('B8 a withdrawal\'s consent_update carries the anonymousId and the consent only: no campaign, no click ids', async ({ page, gw, site }) => {
+    const url = site.set('/b8', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true })</script>` }));
+    await page.goto(url + '?utm_source=news&utm_campaign=spring&gclid=abc123');
+    await collectorLoaded(page);
+    const [p] = await gw.waitFor(2);
+    expect(p.context.campaign).toBeTruthy(); // the session has them
+    expect(p.context.clickIds).toBeTruthy();
+    await page.evaluate(() => (window as any)._df.consent({ analytics: false }));
+    const evs = await gw.waitFor(3);
+    expect(names(evs)).toEqual(['page', 'consent_update', 'consent_update']);
+    expect(evs[2].context.campaign).toBeUndefined();
+    expect(evs[2].context.clickIds).toBeUndefined();
+    expect(evs[2].anonymousId).toBe(p.anonymousId);
+  });
+
   test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({ page, gw, site }) => {
     // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
     // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).

@@ -122,7 +122,9 @@ export function createCollector(o: Options): Collector {
     if (fx & WIPE) {
       // From a withdrawal on, nothing is written (its own consent_update included); the stored
       // identity goes now, the queue once what was made under consent is delivered (outbox).
+      // The session too (a grant lands again): the withdrawal's consent_update carries no campaign.
       id._off();
+      session = { t: 0 };
       lsSet(SKEY, null);
       lsSet(CS, null);
     }
