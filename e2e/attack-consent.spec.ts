@@ -142,6 +142,20 @@ test.describe('BUG', () => {
     expect(evs[2].anonymousId).toBe(p.anonymousId);
   });
 
+  test('B9 a queue left by a closed tab is sent at start, not a flushInterval later', async ({ page, gw, site }) => {
+    const a = site.set('/b9a', await stubPage(gw, { body: `<script>_df.track('old')</script>` }));
+    await page.goto(a);
+    const [, old] = await gw.waitFor(2);
+    // What a tab that died before delivering leaves: its queue, heartbeat 0 (unloaded).
+    const left = { ...old, messageId: '5b1f3c6e-0d2a-4c8e-9f7a-1e2d3c4b5a69', event: 'left_behind' };
+    await page.evaluate((e) => localStorage.setItem('_df_q.deadbeef', JSON.stringify({ h: 0, e: [e] })), left);
+    const b = site.set('/b9b', await stubPage(gw, { body: `<script>_df.init({ flushInterval: 10000 })</script>` }));
+    await page.goto(b);
+    await collectorLoaded(page);
+    const evs = await gw.waitFor(4, 5000); // today: page at once, left_behind only after 10 s
+    expect(names(evs).slice(2).sort()).toEqual(['left_behind', 'page']);
+  });
+
   test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({ page, gw, site }) => {
     // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
     // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).

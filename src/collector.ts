@@ -141,7 +141,7 @@ export function createCollector(o: Options): Collector {
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
-      adopt();
+      adopt(1);
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
@@ -234,16 +234,17 @@ export function createCollector(o: Options): Collector {
   // (its consent_update was sent there).
   listen(window, 'storage', (e: StorageEvent) => e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE));
 
-  // Leftovers of earlier page views and closed tabs (first when the page is idle: nothing urgent
-  // about them), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
+  // Leftovers of earlier page views and closed tabs (first when the page is idle, then sent at
+  // once), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
   // what tabs that died since have left.
-  async function adopt() {
+  async function adopt(now?: any) {
     try {
       await box._adopt();
-      if (box._items.length) out._kick();
+      // What the first adoption (at start, or on a grant) finds goes at once.
+      if (box._items.length) out._kick(now);
     } catch {}
   }
-  ((window as any).requestIdleCallback || setTimeout)(adopt);
+  ((window as any).requestIdleCallback || setTimeout)(() => adopt(1));
   setInterval(adopt, 2e4);
 
   // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.
