@@ -42,7 +42,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Retry-After in force until then: nothing is sent, not even at unload. */
   let hold = 0;
   let busy: boolean | undefined;
-  /** A send came due while busy: it goes once the request in flight settles. */
+  /** A send-now asked while busy: it goes once the request in flight settles. */
   let again: boolean | undefined;
   /** Consecutive failed attempts (0 = healthy). */
   let attempt = 0;
@@ -77,7 +77,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   }
 
   const kick = (now?: boolean) =>
-    left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
+    left ? me._unload(left) : ((again ||= now && busy), schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval));
 
   function settle(done: Set<string>, reason: string): void {
     waiters = waiters.filter((w) => {
@@ -136,7 +136,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
 
   async function send(): Promise<void> {
     // Offline: wait for the `online` event instead of burning retries.
-    if ((again = busy) || !io._online()) return;
+    if (busy || !io._online()) return;
     // A timer set by a new event must not cut a backoff or Retry-After short.
     if (now() < retryAt) return schedule(0);
     const batch = take(box._items.filter((i) => !gone.has(i._id)), cap, MAX_BODY);
@@ -149,7 +149,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // for a budget others spent must not fail forever).
     if (!batch.some((i) => gone.has(i._id))) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
-    if (again) schedule(0);
+    if (again) (again = false), schedule(0);
   }
 
   const me: Delivery = {
