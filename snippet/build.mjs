@@ -39,8 +39,9 @@ export async function buildStub(o) {
     .split('\n')
     // Optional lines are kept only when their value is given: the default stub has none of them.
     .filter((l) => {
-      const m = l.match(/\/\* (GLOBAL|ENDPOINT|NONCE|INTEGRITY|REQUIRE_CONSENT|CMP|VENDOR_IDS|LINKED_DOMAINS) \*\//);
+      const m = l.match(/\/\* (GLOBAL|ENDPOINT|NONCE|INTEGRITY|REQUIRE_CONSENT|CMP|VENDOR_IDS|LINKED_DOMAINS|STORED_USER) \*\//);
       if (!m) return true;
+      if (m[1] === 'STORED_USER') return !attr.REQUIRE_CONSENT;
       if (m[1] in attr) return !!attr[m[1]];
       return m[1] === 'GLOBAL' ? name !== '_df' : !!o[m[1].toLowerCase()];
     })

@@ -20,7 +20,9 @@ try {
         t[m] || m != 'then' && function () {
           // user() answers before d.js is there: the identity stored by an earlier page view (always
           // an object), or {} when there is none (JSON.parse(undefined) throws).
-          if (m == 'user') try { return JSON.parse(localStorage._df_id); } catch { return {}; }
+          // With --require-consent nothing is read before consent: {}.
+          /* REQUIRE_CONSENT */ if (m == 'user') return {};
+          /* STORED_USER */ if (m == 'user') try { return JSON.parse(localStorage._df_id); } catch { return {}; }
           // +new Date is Date.now(), '' + location is location.href: bytes, in every page.
           q.length < QUEUE_CAP && (q[q.length] = [m, arguments, +new Date, '' + location]);
         }

@@ -13,6 +13,8 @@ export interface CampaignSession {
   _land(url: string): void;
   /** Puts the session's campaign and click ids on an event's context (and keeps the session alive). */
   _apply(c: EventContext): void;
+  /** Consent withdrawn: the session is forgotten in memory too (a grant lands again). */
+  _clear(): void;
 }
 
 /** `persist()`: storage allowed now. */
@@ -34,6 +36,9 @@ export function createCampaignSession(persist: () => boolean): CampaignSession {
       if (session.campaign) c.campaign = session.campaign;
       if (session.clickIds) c.clickIds = session.clickIds;
       if (t - session.t > 6e4) (session.t = t), save();
+    },
+    _clear() {
+      session = { t: 0 };
     },
   };
 }

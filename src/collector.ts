@@ -54,7 +54,7 @@ export function createCollector(o: Options): Collector {
   const box = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => out._failed(it, why));
   const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize(), interval(), box);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags((k) => (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
+  const tags = __FULL__ && createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
 
   // Campaign session (full build): stored only where storage is allowed.
   const campaign = __FULL__ && createCampaignSession(() => id._persist);
@@ -63,10 +63,11 @@ export function createCollector(o: Options): Collector {
   const CS = '_df_cs';
   // At start, and again when consent lets us read the stored session.
   const land = () => campaign && campaign._land(landingUrl);
-  // Vendor IDs (with the consent that allows storage) and link decoration (analytics): full build
+  // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
+  // and their category): full build
   // (README, "Vendor IDs and cross-domain links").
   const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, o.cookieDomain);
-  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, gate._canonical, id);
+  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
@@ -109,8 +110,10 @@ export function createCollector(o: Options): Collector {
     if (fx & WIPE) {
       // From a withdrawal on, nothing is written (its own consent_update included); the stored
       // identity goes now, the queue once what was made under consent is delivered (outbox).
+      // The session too (a grant lands again): the withdrawal's consent_update carries no campaign.
       id._off();
       lsSet(SESSION_KEY, null);
+      if (campaign) campaign._clear();
       lsSet(CS, null);
     }
     if (fx & RENEW) {
@@ -126,7 +129,7 @@ export function createCollector(o: Options): Collector {
       land();
       for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
       held = [];
-      adopt();
+      adopt(1);
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
@@ -216,17 +219,21 @@ export function createCollector(o: Options): Collector {
   listen(window, 'pagehide', () => out._unload(true));
   listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
   listen(window, 'online', out._online);
+  // Another tab's withdrawal removes _df_cs (written only while granted): applied in this tab too
+  // (its consent_update was sent there).
+  listen(window, 'storage', (e: StorageEvent) => e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE));
 
-  // Leftovers of earlier page views and closed tabs (first when the page is idle: nothing urgent
-  // about them), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
+  // Leftovers of earlier page views and closed tabs (first when the page is idle, then sent at
+  // once), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt
   // what tabs that died since have left.
-  async function adopt() {
+  async function adopt(now?: any) {
     try {
       await box._adopt();
-      if (box._items.length) out._kick();
+      // What the first adoption (at start, or on a grant) finds goes at once.
+      if (box._items.length) out._kick(now);
     } catch {}
   }
-  ((window as any).requestIdleCallback || setTimeout)(adopt);
+  ((window as any).requestIdleCallback || setTimeout)(() => adopt(1));
   setInterval(adopt, 2e4);
 
   // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.

@@ -53,8 +53,8 @@ const gateOf = (c: unknown) => (c === true ? 'analytics' : c ? '' + c : '');
  */
 export function createConsentGate(require: unknown, managed: unknown, lastSent: () => string | null): Gate {
   let categories: Record<string, unknown> = {};
-  /** The canonical categories answered so far. */
-  let given: ConsentState = {};
+  /** The canonical categories answered so far (no prototype: a polluted Object.prototype grants nothing). */
+  let given: ConsentState = { __proto__: null } as any;
 
   const canonical = () => {
     const c: ConsentState = {};
@@ -81,15 +81,16 @@ export function createConsentGate(require: unknown, managed: unknown, lastSent: 
   const g: Gate = {
     _category: gateOf(require),
     // (The gate category is managed: granted only when answered true, or essential.)
-    _state: () => (!g._category || canonical()[g._category] ? GRANTED : g._category in given ? DENIED : UNKNOWN),
+    // Own reads only: a category that isn't canonical is never granted.
+    _state: () => (!g._category || g._category == 'essential' || given[g._category] ? GRANTED : g._category in given ? DENIED : UNKNOWN),
     // Events are serialized as they are sent: no copy needed.
     _consent: () => ({ categories, canonical: canonical() }),
     _canonical: canonical,
     _set: (s, cmp) =>
       step(() => {
         // (Only the full build reads CMPs: the core never passes `cmp`.)
-        if (__FULL__ && cmp) (categories = s.categories), (given = {}), (s = s.canonical);
-        for (const k in s) {
+        if (__FULL__ && cmp) (categories = s.categories), (given = { __proto__: null } as any), (s = s.canonical);
+        for (const k of Object.keys(s)) {
           const v = s[k];
           const c = CATEGORIES.includes(k);
           // Canonical categories are booleans (essential stays true); a page's own codes may be strings.

@@ -40,6 +40,8 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   /** Retry-After in force until then: nothing is sent, not even at unload. */
   let hold = 0;
   let busy: boolean | undefined;
+  /** A send-now asked while busy: it goes once the request in flight settles. */
+  let again: boolean | undefined;
   /** Consecutive failed attempts (0 = healthy). */
   let attempt = 0;
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
@@ -69,7 +71,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   }
 
   const kick = (now?: boolean) =>
-    left ? me._unload(left) : schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval);
+    left ? me._unload(left) : ((again ||= now && busy), schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval));
 
   function settle(done: Item[], reason: string): void {
     waiters = waiters.filter(([want, r, resolve]) => {
@@ -142,6 +144,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // for a budget others spent must not fail forever).
     if (!batch.some((i) => i._gone)) await postBatch(batch, data, size, io._keepalive && !attempt && used + beaconed + size <= BUDGET);
     busy = false;
+    if (again) (again = false), schedule(0);
   }
 
   const me: Delivery = {

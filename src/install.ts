@@ -59,7 +59,7 @@ export function install(w: any, base: Options): any {
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];
-        if (!c && m == 'user') return readJSON('_df_id') || {};
+        if (!c && m == 'user') return (!base.requireConsent && readJSON('_df_id')) || {};
         // Before the start every call waits; during the replay, every state-changing one.
         if (replaying && !(c && answers)) return void (backlog[backlog.length] = call);
         return exec(call);
@@ -77,6 +77,7 @@ export function install(w: any, base: Options): any {
   function start() {
     let opts: Options = { ...base };
     let bad = 0;
+    let i: any;
     // Every call so far: the stub's (or those in a page's own plain array on the global), then
     // those made since. init() calls configure the collector; the rest replay in order.
     for (const q of [].concat(current ? current.q || current : [], backlog as any) as any[])
@@ -98,7 +99,8 @@ export function install(w: any, base: Options): any {
         )
           throw 0;
         if (q[2] < first[2]) first = q;
-        q[0] == 'init' ? isPlainObject(q[1][0]) && (opts = { ...opts, ...(q[1][0] as Partial<Options>) }) : (queued[queued.length] = q);
+        // requireConsent can be tightened, never loosened (a falsy one keeps the earlier one).
+        q[0] == 'init' ? isPlainObject((i = q[1][0])) && (opts = { ...opts, ...i, requireConsent: (i.requireConsent as any) || opts.requireConsent }) : (queued[queued.length] = q);
       } catch {
         bad++;
       }

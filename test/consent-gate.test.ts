@@ -135,3 +135,27 @@ test('both views: page values verbatim (booleans; strings for own codes), canoni
 test('essential as the gate category is always granted', () => {
   assert.equal(createConsentGate('essential', true, () => null)._state(), GRANTED);
 });
+
+test('a polluted Object.prototype grants nothing; a requireConsent that is not canonical is never granted; essential always is', () => {
+  const P = Object.prototype as any;
+  P.analytics = true;
+  try {
+    const g = createConsentGate(true, true, () => null);
+    assert.equal(g._state(), UNKNOWN);
+    g._set({ functional: true }); // for…in would walk the inherited analytics
+    assert.equal(g._state(), UNKNOWN);
+    assert.equal(g._canonical().analytics, false);
+    const cmp = createConsentGate(true, true, () => null);
+    cmp._set({ categories: {}, canonical: { functional: true } }, true);
+    assert.equal(cmp._state(), UNKNOWN);
+  } finally {
+    delete P.analytics;
+  }
+  for (const c of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'ads']) {
+    const g = createConsentGate(c, true, () => null);
+    assert.equal(g._state(), UNKNOWN, c);
+    g._set({ functional: true, analytics: true, marketing: true, personalization: true, [c]: true });
+    assert.equal(g._state(), UNKNOWN, c);
+  }
+  assert.equal(createConsentGate('essential', true, () => null)._state(), GRANTED);
+});

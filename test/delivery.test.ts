@@ -233,3 +233,20 @@ test('offline: nothing tried until `online`', async () => {
   await s.advance(0);
   assert.equal(s.log.length, 1);
 });
+
+test('a send-now asked while a request is in flight goes as soon as that request settles, not a flushInterval later', async () => {
+  const s = setup();
+  s.add(0, 2);
+  s.d._kick(true);
+  await s.advance(0);
+  assert.equal(s.log.length, 1);
+  s.box._add([ev(2, 200)]);
+  s.d._kick(true); // e.g. a withdrawal's consent_update
+  await s.advance(0);
+  assert.equal(s.log.length, 1); // one request at a time
+  s.log[0].answer(200);
+  await s.settle();
+  await s.advance(0);
+  assert.equal(s.log.length, 2);
+  assert.deepEqual(ns(s.log[1].ids), [2]);
+});
