@@ -41,7 +41,8 @@ const fire = (page: Page, tag: string, n: number, from = 0, pad = 0, first = 0) 
     [tag, n, from, pad, first] as const,
   );
 
-const base = (gw: any, init = '{ autoPage: false }') => stubPage(gw, { body: `<script>_df.init(${init})</script>` });
+// `full`: d.full.js (the campaign session is in the full build only; README, "Builds").
+const base = (gw: any, init = '{ autoPage: false }', o: { full?: boolean } = {}) => stubPage(gw, { full: o.full, body: `<script>_df.init(${init})</script>` });
 
 test('A1. one ~63 KB event first, then 100 events of 1-5 KB, tab closed; next page view: all arrive once', async ({ context, page, gw, site }) => {
   test.setTimeout(60_000);
@@ -207,7 +208,7 @@ test('A10. pushState burst with track calls in between: page, track, page, track
 
 test('A11. utm landing then gclid landing in the same session: gclid only, no campaign', async ({ page, gw, site }) => {
   const path = '/a11';
-  site.set(path, await base(gw, '{}'));
+  site.set(path, await base(gw, '{}', { full: true }));
   await page.goto(site.url + path + '?utm_source=news&utm_campaign=spring');
   await collectorLoaded(page);
   await gw.waitFor(1);
@@ -469,7 +470,7 @@ test('D2. same user identified in two tabs with different traits: the traits mer
 
 test('D3. SPA: pushState to a utm URL, then track: attribution of the landing kept or replaced, never mixed', async ({ page, gw, site }) => {
   const path = '/d3';
-  site.set(path, await base(gw, '{}'));
+  site.set(path, await base(gw, '{}', { full: true }));
   await page.goto(site.url + path + '?gclid=g1');
   await collectorLoaded(page);
   await gw.waitFor(1);

@@ -13,13 +13,14 @@ document.cookie = '_vnd_x=1; path=/'; document.cookie = '_vnd_y=2; path=/'; loca
 test.beforeEach(({ site }) => void site.set('/vendor.js', VENDOR, { 'content-type': 'text/javascript' }));
 
 test.describe('campaign and click ids', () => {
+  // The campaign session is in the full build only (README, "Builds"): these pages load d.full.js.
   const LANDING = '?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale&utm_term=running+shoes&utm_content=hero&gclid=G-1&fbclid=F-1&ttclid=T-1&msclkid=M-1&li_fat_id=L-1&ScCid=S-1&epik=E-1&other=x';
   const CAMPAIGN = { source: 'newsletter', medium: 'email', name: 'spring_sale', term: 'running shoes', content: 'hero' };
   const CLICK = { gclid: 'G-1', fbclid: 'F-1', ttclid: 'T-1', msclkid: 'M-1', li_fat_id: 'L-1', ScCid: 'S-1', epik: 'E-1' };
 
   test('utm_* and click ids of the landing URL are on every event of the session, across page views and SPA navigation', async ({ page, gw, site, errors }) => {
-    const land = site.set('/camp/landing', await stubPage(gw, { body: `<script>_df.track('hero_click')</script>` }));
-    const next = site.set('/camp/next', await stubPage(gw));
+    const land = site.set('/camp/landing', await stubPage(gw, { full: true, body: `<script>_df.track('hero_click')</script>` }));
+    const next = site.set('/camp/next', await stubPage(gw, { full: true }));
     await page.goto(land + LANDING);
     let evs = await gw.waitFor(2);
     expect(names(evs)).toEqual(['page', 'hero_click']);
@@ -50,7 +51,7 @@ test.describe('campaign and click ids', () => {
   });
 
   test('the session ends 30 minutes after the last activity: kept at 29 min, gone at 31 min', async ({ page, gw, site }) => {
-    const land = site.set('/camp/expiry', await stubPage(gw));
+    const land = site.set('/camp/expiry', await stubPage(gw, { full: true }));
     await page.goto(land + '?utm_source=ads&gclid=G-2');
     await gw.waitFor(1);
     const age = (min: number) => page.evaluate((m) => { const s = JSON.parse(localStorage.getItem('_df_s')!); s.t = Date.now() - m * 60000; localStorage.setItem('_df_s', JSON.stringify(s)); }, min);
@@ -68,7 +69,7 @@ test.describe('campaign and click ids', () => {
 
   test('a tab left idle for over 30 minutes: the next event is no longer attributed', async ({ page, gw, site }) => {
     await page.clock.install();
-    const land = site.set('/camp/idle', await stubPage(gw));
+    const land = site.set('/camp/idle', await stubPage(gw, { full: true }));
     await page.goto(land + '?utm_source=ads&gclid=G-3');
     await collectorLoaded(page);
     await page.clock.runFor(2000);

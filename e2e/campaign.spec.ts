@@ -1,9 +1,10 @@
 // Campaign attribution across landings of one session: a landing that brings utm or click ids
 // replaces both (README, "Campaigns"); the rest of the campaign tests are in campaign-tags.spec.ts.
+// The campaign session is in the full build only (README, "Builds"): these pages load d.full.js.
 import { test, expect, stubPage } from './support/fixtures';
 
 test('landings in one session never mix: click ids replace the utm campaign, utm replaces the click ids, a plain page keeps the last landing', async ({ page, gw, site, errors }) => {
-  const url = site.set('/camp-mix/land', await stubPage(gw));
+  const url = site.set('/camp-mix/land', await stubPage(gw, { full: true }));
   const attribution = async (n: number) => {
     const e = (await gw.waitFor(n))[n - 1];
     return { url: e.context.page.url, campaign: e.context.campaign, clickIds: e.context.clickIds };

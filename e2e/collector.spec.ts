@@ -355,7 +355,8 @@ test('batches over 1 KB go gzip-compressed (no preflight) and arrive whole', asy
     const b = r.postDataBuffer()!;
     reqs.push({ gz: b[0] == 0x1f && b[1] == 0x8b, bytes: b.length, n: batchOf(r).length, ct: r.headers()['content-type'] });
   });
-  await withStub(page, gw, site, '/gzip', { body: `<script>_df.init({ autoPage: false })</script>` });
+  // gzip is in the full build only (README, "Builds"); d.js sends text (e2e/builds.spec.ts).
+  await withStub(page, gw, site, '/gzip', { full: true, body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => { for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) }); });
   const evs = await gw.waitFor(10);
   expect(evs.map((e) => e.properties.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

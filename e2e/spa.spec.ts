@@ -92,8 +92,9 @@ test('React Router: links, a replace redirect, a query-only replace, back/forwar
   expect(errors).toEqual([]);
 });
 
-const plain = async (gw: any, site: any, path: string, init = '') =>
-  site.set(path, await stubPage(gw, { body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>` }));
+// `full`: d.full.js (hashChange is in the full build only; README, "Builds").
+const plain = async (gw: any, site: any, path: string, init = '', o: { full?: boolean } = {}) =>
+  site.set(path, await stubPage(gw, { full: o.full, body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>` }));
 
 test('plain pushState / replaceState / popstate: which changes count', async ({ page, gw, site, errors }) => {
   const url = await plain(gw, site, '/spa-plain');
@@ -173,7 +174,7 @@ test('plain history: after a query-only replaceState, a hash link (hashChange of
 });
 
 test('hashChange: true: a hash link (popstate + hashchange) is one page event; location.hash and pushState with a hash count', async ({ page, gw, site, errors }) => {
-  const url = await plain(gw, site, '/spa-hash', `_df.init({ hashChange: true })`);
+  const url = await plain(gw, site, '/spa-hash', `_df.init({ hashChange: true })`, { full: true });
   await page.goto(url);
   await collectorLoaded(page);
   await pagesAfter(page, gw, 1);

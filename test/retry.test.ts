@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+// The full build's flags (as `npm run test:unit` preloads them), so this file also runs alone.
+import './support/build-flags.ts';
 import { backoff, retryAfter, verdict, RETRY_BASE, RETRY_CAP, OK, RETRY, SPLIT, DROP } from '../src/retry.ts';
 
 test('backoff: full jitter under an exponential ceiling capped at 30 s', () => {
@@ -27,6 +29,20 @@ test('retryAfter: seconds, HTTP dates, garbage', () => {
   assert.equal(retryAfter(null, now), 0);
   assert.equal(retryAfter('soon', now), 0);
   assert.equal(retryAfter('999999', now), 3600e3);
+});
+
+test('retryAfter in d.js (__FULL__ false): delta seconds only; an HTTP date reads as no wait', () => {
+  const g = globalThis as any;
+  const was = g.__FULL__;
+  g.__FULL__ = false;
+  try {
+    const now = Date.UTC(2026, 0, 1);
+    assert.equal(retryAfter('2', now), 2000);
+    assert.equal(retryAfter('999999', now), 3600e3);
+    assert.equal(retryAfter(new Date(now + 5000).toUTCString(), now), 0);
+  } finally {
+    g.__FULL__ = was;
+  }
 });
 
 test('verdict: what each status means', () => {

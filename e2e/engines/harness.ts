@@ -131,9 +131,13 @@ export async function startCdn(): Promise<{ url: string; close(): Promise<void> 
   };
 }
 
-/** A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. */
-export async function stubPage(gw: Gw, o: { body?: string; src?: string } = {}): Promise<string> {
-  return stubHtml({ src: o.src || gw.url + '/d.js', key: KEY, endpoint: gw.url }, { body: o.body });
+/**
+ * A page with the stub pasted in <head>; `body` is more HTML (scripts included) after it. `full`:
+ * the stub loads d.full.js from the gateway (gzip, the campaign session, hashChange, ...: README,
+ * "Builds"); `src` overrides either.
+ */
+export async function stubPage(gw: Gw, o: { body?: string; src?: string; full?: boolean } = {}): Promise<string> {
+  return stubHtml({ src: o.src || gw.url + (o.full ? '/d.full.js' : '/d.js'), key: KEY, endpoint: gw.url }, { body: o.body });
 }
 
 /** One row of the delivery proof table. */

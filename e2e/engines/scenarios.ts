@@ -186,8 +186,9 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.deepEqual(grp.traits, { name: 'Acme Corp', plan: 'enterprise' });
     });
 
+    // gzip is in the full build only (README, "Builds"): this page loads d.full.js.
     scenario('a batch over 1 KB goes gzip and arrives whole', {}, async ({ gw, site, open }) => {
-      const url = site.set('/gz', await stubPage(gw, { body: INIT() }));
+      const url = site.set('/gz', await stubPage(gw, { full: true, body: INIT() }));
       const tab = await open(url);
       await collectorLoaded(tab);
       const hasCs = await tab.run(`() => typeof CompressionStream == 'function'`);
