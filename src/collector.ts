@@ -265,9 +265,9 @@ export function createCollector(o: Options): Collector {
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.
       out._kick(true);
-      if (o.spa !== false)
-        // (hashChange: full build.)
-        settle = watchNavigation(__FULL__ && !!o.hashChange, (prev, time) => {
+      // SPA page views: full build (README, "Builds").
+      if (__FULL__ && o.spa !== false)
+        settle = watchNavigation(!!o.hashChange, (prev, time) => {
           referrer = prev;
           self._call('page', [], time, location.href);
         });
