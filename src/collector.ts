@@ -37,24 +37,24 @@ export interface Collector {
 const num = (v: unknown, d: number, min: number, max: number) => (typeof v == 'number' && v >= min && v <= max ? Math.floor(v) : d);
 
 
-export function createCollector(o: Options): Collector {
-  if (o.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
+export function createCollector(options: Options): Collector {
+  if (options.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
   const warn = log.warn;
 
   // Consent (src/consent-gate.ts): with requireConsent, nothing is stored or sent until the gate
   // category is granted; events wait in `held` (memory) while it is unknown.
-  const gate = createConsentGate(o.requireConsent, o.requireConsent || o.cmp, () => lsGet(CS));
+  const gate = createConsentGate(options.requireConsent, options.requireConsent || options.cmp, () => lsGet(CS));
   let held: DataflyEvent[] = [];
 
-  const id = createIdentity(gate._state() == GRANTED, o.cookieDomain);
+  const id = createIdentity(gate._state() == GRANTED, options.cookieDomain);
   // Limits (at start, and on a late init() in the full build).
-  const batchSize = () => num(o.batchSize, 10, 1, 500);
-  const interval = () => num(o.flushInterval, 1000, 0, 864e5);
-  const maxBytes = () => num(o.maxQueueBytes, 1e6, 65536, 5e7);
-  const box = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => out._failed(it, why));
-  const out = createDelivery(String(o.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(o.pipelineKey), batchSize(), interval(), box);
+  const batchSize = () => num(options.batchSize, 10, 1, 500);
+  const interval = () => num(options.flushInterval, 1000, 0, 864e5);
+  const maxBytes = () => num(options.maxQueueBytes, 1e6, 65536, 5e7);
+  const outbox = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => delivery._failed(it, why));
+  const delivery = createDelivery(String(options.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(options.pipelineKey), batchSize(), interval(), outbox);
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, o.nonce);
+  const tags = __FULL__ && createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, options.nonce);
 
   // Campaign session (full build): stored only where storage is allowed.
   const campaign = __FULL__ && createCampaignSession(() => id._persist);
@@ -66,8 +66,8 @@ export function createCollector(o: Options): Collector {
   // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
   // and their category): full build
   // (README, "Vendor IDs and cross-domain links").
-  const vendor = __FULL__ && o.vendorIds && createVendorIds(o.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, o.cookieDomain);
-  const linker = __FULL__ && o.crossDomain && createLinker(o.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
+  const vendor = __FULL__ && options.vendorIds && createVendorIds(options.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, options.cookieDomain);
+  const linker = __FULL__ && options.crossDomain && createLinker(options.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
@@ -77,7 +77,7 @@ export function createCollector(o: Options): Collector {
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, ids?: any): boolean {
     // A queued call's URL may still carry the link token (_dfl): never sent.
     if (linker) url = withoutToken(url);
-    const e = buildEvent(type, fields, ids || id._u, browserContext(url, referrer), time);
+    const e = buildEvent(type, fields, ids || id._user, browserContext(url, referrer), time);
     const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, ids); // (ids: at once)
     // Denied: dropped, each one said in debug mode.
@@ -99,14 +99,14 @@ export function createCollector(o: Options): Collector {
     if (!it._size || it._size > MAX_EVENT_BYTES)
       return warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false;
     log.info(e.type, e.event || e.name || '', e);
-    box._add([it]);
-    out._kick(now);
+    outbox._add([it]);
+    delivery._kick(now);
     return true;
   }
 
   /** Executes a consent gate transition's effects (src/consent-gate.ts), in this order. */
   function apply(fx: number): void {
-    const anon = id._u.anonymousId;
+    const anon = id._user.anonymousId;
     if (fx & WIPE) {
       // From a withdrawal on, nothing is written (its own consent_update included); the stored
       // identity goes now, the queue once what was made under consent is delivered (outbox).
@@ -127,13 +127,13 @@ export function createCollector(o: Options): Collector {
       // that now covers it.
       id._enable();
       land();
-      for (const e of held) (e.anonymousId = id._u.anonymousId), send(e);
+      for (const e of held) (e.anonymousId = id._user.anonymousId), send(e);
       held = [];
       adopt(1);
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
-    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._u), id._persist && lsSet(CS, gate._sent!);
+    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._user), id._persist && lsSet(CS, gate._sent!);
     if (tags) tags._update();
     // A withdrawal deletes the vendor ids we made at once.
     if (vendor) vendor();
@@ -182,43 +182,43 @@ export function createCollector(o: Options): Collector {
     },
     // (These two take no arguments: passed as they are.)
     reset: id._reset,
-    flush: out._flush,
-    getAnonymousId: () => id._u.anonymousId,
+    flush: delivery._flush,
+    getAnonymousId: () => id._user.anonymousId,
     // A copy: the page may keep or change it without touching ours.
-    user: () => JSON.parse(JSON.stringify(id._u)),
-    debug: (_t, _u, on) => void (log.on = on !== false),
-    consent(_t, _u, s) {
+    user: () => JSON.parse(JSON.stringify(id._user)),
+    debug: (_time, _url, on) => void (log.on = on !== false),
+    consent(_time, _url, s) {
       const x = bag(s, 'consent');
       if (x) apply(gate._set(x));
     },
     getConsent: gate._canonical,
     // A late init() (README, "Late configuration"): what it can still change applies now.
-    init(_t, _u, v) {
+    init(_time, _url, v) {
       const x = bag(v, 'init options');
       for (const k in x) {
         const val = x[k];
         if (k == 'debug') log.on = !!val;
         else if (k == 'requireConsent') apply(gate._require(val));
-        else if (__FULL__ && k == 'cmp' && !o.cmp) apply(gate._require()), cmp((o.cmp = val as Options['cmp'])!);
+        else if (__FULL__ && k == 'cmp' && !options.cmp) apply(gate._require()), cmp((options.cmp = val as Options['cmp'])!);
         else if (__FULL__ && /^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) {
-          (o as any)[k] = val;
-          out._tune!(batchSize(), interval());
-          box._bound!(maxBytes());
-        } else if (val !== (o as any)[k]) warn('init: too late to change ' + k);
+          (options as any)[k] = val;
+          delivery._tune!(batchSize(), interval());
+          outbox._bound!(maxBytes());
+        } else if (val !== (options as any)[k]) warn('init: too late to change ' + k);
       }
     },
   };
   if (tags) {
-    api.injectTag = (_t, _u, tag) => tags._add(tag);
-    api.removeTag = (_t, _u, r) => tags._remove(r);
+    api.injectTag = (_time, _url, tag) => tags._add(tag);
+    api.removeTag = (_time, _url, r) => tags._remove(r);
   }
 
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
   // `pagehide` is the backstop. A page restored from the back/forward cache resumes.
-  listen(document, 'visibilitychange', () => (document.hidden ? out._unload() : out._resume()));
-  listen(window, 'pagehide', () => out._unload(true));
-  listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && out._resume());
-  listen(window, 'online', out._online);
+  listen(document, 'visibilitychange', () => (document.hidden ? delivery._unload() : delivery._resume()));
+  listen(window, 'pagehide', () => delivery._unload(true));
+  listen(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && delivery._resume());
+  listen(window, 'online', delivery._online);
   // Another tab's withdrawal removes _df_cs (written only while granted): applied in this tab too
   // (its consent_update was sent there).
   listen(window, 'storage', (e: StorageEvent) => e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE));
@@ -228,9 +228,9 @@ export function createCollector(o: Options): Collector {
   // what tabs that died since have left.
   async function adopt(now?: any) {
     try {
-      await box._adopt();
+      await outbox._adopt();
       // What the first adoption (at start, or on a grant) finds goes at once.
-      if (box._items.length) out._kick(now);
+      if (outbox._items.length) delivery._kick(now);
     } catch {}
   }
   ((window as any).requestIdleCallback || setTimeout)(() => adopt(1));
@@ -239,7 +239,7 @@ export function createCollector(o: Options): Collector {
   // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.
   function cmp(which: string) {
     if (!__FULL__) return warn('cmp needs d.full.js');
-    watchCmp(which, (r) => apply(gate._set(r, true)), o);
+    watchCmp(which, (r) => apply(gate._set(r, true)), options);
   }
 
   /** Sends a navigation's pending page event first, so it precedes calls made after it (src/spa.ts). */
@@ -260,14 +260,14 @@ export function createCollector(o: Options): Collector {
     _start(time, url) {
       landingUrl = url;
       land();
-      if (o.cmp) cmp(o.cmp);
-      if (o.autoPage !== false) self._call('page', [], time, url);
+      if (options.cmp) cmp(options.cmp);
+      if (options.autoPage !== false) self._call('page', [], time, url);
       // The page view's first batch goes at once (it carries what the stub queued, replayed in
       // the same task); later ones wait for batchSize or flushInterval.
-      out._kick(true);
+      delivery._kick(true);
       // SPA page views: full build (README, "Builds").
-      if (__FULL__ && o.spa !== false)
-        settle = watchNavigation(!!o.hashChange, (prev, time) => {
+      if (__FULL__ && options.spa !== false)
+        settle = watchNavigation(!!options.hashChange, (prev, time) => {
           referrer = prev;
           self._call('page', [], time, location.href);
         });

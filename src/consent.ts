@@ -4,9 +4,9 @@ import type { ConsentState } from './types';
 
 export const CATEGORIES = ['essential', 'functional', 'analytics', 'marketing', 'personalization'];
 
-/** The canonical state from (functional, analytics, marketing, personalization); essential is always true. */
-export const state = (...v: unknown[]): ConsentState => {
+/** The canonical state from the categories granted (truthy) in `on`; essential is always true. */
+export const state = (on: Record<string, unknown> = {}): ConsentState => {
   const s: ConsentState = {};
-  CATEGORIES.forEach((c, i) => (s[c] = !i || !!v[i - 1]));
+  for (const c of CATEGORIES) s[c] = c == 'essential' || !!on[c];
   return s;
 };

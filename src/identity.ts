@@ -12,7 +12,7 @@ const PAIRS = [['userId', 'traits'], ['groupId', 'groupTraits']];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export interface Identity {
-  _u: User;
+  _user: User;
   /** false while consent is required and not given: nothing is read or written. */
   _persist: boolean;
   /**
@@ -44,8 +44,8 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
   let stored = false;
   const save = () => {
     if (!me._persist) return;
-    lsSet(KEY, JSON.stringify(me._u));
-    cookieSet(COOKIE, me._u.anonymousId, cookieDomain);
+    lsSet(KEY, JSON.stringify(me._user));
+    cookieSet(COOKIE, me._user.anonymousId, cookieDomain);
   };
   /**
    * Reads the stored identity. `tabs` (re-read before every write): another tab's newer identity
@@ -54,8 +54,8 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
   const load = (tabs?: boolean) => {
     const s: any = (me._persist && readJSON<User>(KEY)) || {};
     // Another tab's (valid) stored identity wins as a whole (fresh() only fills in missing traits).
-    if (tabs) return UUID.test(s.anonymousId) && (me._u = { ...fresh(), ...s });
-    const u: any = me._u;
+    if (tabs) return UUID.test(s.anonymousId) && (me._user = { ...fresh(), ...s });
+    const u: any = me._user;
     const a = [cookieGet(COOKIE), s.anonymousId].find((x) => UUID.test(x)); // (undefined tests as "undefined": no match)
     if (a) (u.anonymousId = a), (stored = true);
     for (const [k, t] of PAIRS) {
@@ -64,7 +64,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     }
   };
   const me: Identity = {
-    _u: fresh(),
+    _user: fresh(),
     _persist: false,
     _enable() {
       if (me._persist) return;
@@ -75,23 +75,23 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     _set(g, id, traits, send) {
       load(true);
       // The event is made from the new state (a copy): the old one comes back if it is refused.
-      const was = me._u;
-      const u: any = (me._u = { ...was });
+      const was = me._user;
+      const u: any = (me._user = { ...was });
       const [k, t] = PAIRS[+g];
       u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
       u[k] = id;
       if (send(u[t])) save();
-      else me._u = was;
+      else me._user = was;
     },
     _alias(userId) {
       load(true);
-      const prev = me._u.userId || me._u.anonymousId;
-      me._u.userId = userId;
+      const prev = me._user.userId || me._user.anonymousId;
+      me._user.userId = userId;
       save();
       return prev;
     },
     _reset() {
-      me._u = fresh();
+      me._user = fresh();
       keep ||= !me._persist;
       save();
     },
@@ -104,7 +104,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
   };
   if (__FULL__)
     me._adopt = (a) => {
-      if (!stored) (me._u.anonymousId = a), save();
+      if (!stored) (me._user.anonymousId = a), save();
     };
   if (persist) me._enable();
   return me;

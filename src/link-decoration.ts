@@ -31,7 +31,7 @@ export function createLinker(o: any, consent: () => Dict, id: Identity): (e: Dat
       const u = el && new URL(el.getAttribute(attr) || location.href, document.baseURI);
       const h = u && u.hostname;
       if (!h || !/^http/.test(u.protocol) || h == location.hostname || !domains.some((d) => h == d || h.endsWith('.' + d)) || !analytics()) return;
-      const token = makeToken(id._u.anonymousId, Date.now(), browser);
+      const token = makeToken(id._user.anonymousId, Date.now(), browser);
       if (form && !/post/i.test(el.getAttribute('method')!)) {
         let input = el.querySelector('[name=' + PARAM + ']') as HTMLInputElement;
         if (!input) (input = el.appendChild(document.createElement('input'))), (input.type = 'hidden'), (input.name = PARAM);
@@ -48,7 +48,7 @@ export function createLinker(o: any, consent: () => Dict, id: Identity): (e: Dat
   return (e) => {
     if (pending && analytics()) {
       id._adopt!(pending);
-      e.anonymousId = id._u.anonymousId;
+      e.anonymousId = id._user.anonymousId;
       e.context.linkedAnonymousId = pending;
       pending = '';
     }

@@ -17,5 +17,5 @@ export function parseCookieConsent(raw?: string | null): Record<string, boolean>
 
 export function readCookiebot(c: any): Reading {
   const on = { necessary: true, preferences: !!c.preferences, statistics: !!c.statistics, marketing: !!c.marketing };
-  return reading(on, on.preferences, on.statistics, on.marketing, on.preferences);
+  return reading(on, { functional: on.preferences, analytics: on.statistics, marketing: on.marketing, personalization: on.preferences });
 }

@@ -1,7 +1,7 @@
 // What every CMP reader returns (README, "Consent"): the CMP's own codes verbatim, and the five
 // canonical categories derived from them. Readers are pure: input in, reading out (or undefined
 // when the input is not an answer of the visitor's).
-import { CATEGORIES, state } from '../consent';
+import { state } from '../consent';
 
 export interface Canonical {
   essential: true;
@@ -17,8 +17,11 @@ export interface Reading {
   canonical: Canonical;
 }
 
-/** A reading from the CMP's codes and (functional, analytics, marketing, personalization). */
-export const reading = (categories: Record<string, unknown>, ...v: unknown[]): Reading => ({ categories, canonical: state(...v) as Canonical });
+/** A reading from the CMP's codes and the canonical categories they grant (by name). */
+export const reading = (categories: Record<string, unknown>, granted: Record<string, unknown>): Reading => ({
+  categories,
+  canonical: state(granted) as Canonical,
+});
 
 /**
  * Canonical categories from codes by a map `{code: 'category'}` (a code may name several
@@ -32,7 +35,7 @@ export const mapped = (on: Record<string, boolean>, map: Record<string, string>,
   let any = 0;
   for (const code in map)
     if (typeof on[code] == 'boolean') for (const c of String(map[code]).split(/[\s,]+/)) (all[c] = all[c] != false && on[code]), (any = 1);
-  return any ? reading(categories, ...CATEGORIES.slice(1).map((c) => all[c])) : undefined;
+  return any ? reading(categories, all) : undefined;
 };
 
 /** A CMP's yes/no value as a boolean: true, 1 and the usual words for yes; anything else is no. */

@@ -41,5 +41,5 @@ export function readTcf(d: any): Reading | undefined {
   };
   const all = (...n: number[]) => free || n.every(allowed);
   const categories: Record<string, unknown> = { tcString: '' + (d.tcString || ''), purposes: { ...p?.consents }, legitimateInterests: { ...p?.legitimateInterests } };
-  return reading(categories, all(1), all(1, 8), all(1, 2, 3, 4, 7), all(1, 5, 6));
+  return reading(categories, { functional: all(1), analytics: all(1, 8), marketing: all(1, 2, 3, 4, 7), personalization: all(1, 5, 6) });
 }
