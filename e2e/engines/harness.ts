@@ -56,7 +56,7 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
       if (c) chunks.push(Buffer.from(c));
       return push.call(this, c, enc);
     };
-    res.on('finish', () => {
+    const parse = () => {
       const b = Buffer.concat(chunks);
       r.bytes = b.length;
       r.gzip = b[0] == 0x1f && b[1] == 0x8b;
@@ -64,7 +64,12 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
         const j = JSON.parse((r.gzip ? gunzipSync(b) : b).toString('utf8'));
         r.events = (Array.isArray(j.batch) ? j.batch : [j]).map((e: any) => ({ tag: e?.properties?.scenario, n: e?.properties?.n, event: e?.event }));
       } catch {}
+    };
+    // A fault answered before the gateway read the body: drain the rest into the tap, then parse.
+    res.on('finish', () => {
       r.status = res.statusCode;
+      if (req.complete) parse();
+      else req.on('end', parse).resume();
     });
   });
   const j = async (path: string, init?: RequestInit) => (await fetch(g.url + path, init)).json();
