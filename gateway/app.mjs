@@ -618,6 +618,11 @@ export async function createGateway(options = {}) {
     /** @type {Reply & { body: any }} */
     let reply;
     if (fault.fail) {
+      // Like a real gateway, the injected failure answers once the request has arrived whole (a
+      // reply before the body would leave it unread, and tests that tap bodies would miss it).
+      try {
+        for await (const _ of req);
+      } catch {}
       const { status, retryAfter } = fault.fail;
       /** @type {Record<string, string>} */
       const headers = retryAfter !== null && retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {};
