@@ -180,8 +180,9 @@ test('A9. three tabs: login in A, group in B, C closed mid-flight; identities me
   expect(r.dups).toBe(0);
 });
 
+// SPA page views are in the full build only (README, "Builds"): this page loads d.full.js.
 test('A10. pushState burst with track calls in between: page, track, page, track... in order', async ({ page, gw, site }) => {
-  const url = site.set('/a10', await base(gw, '{}'));
+  const url = site.set('/a10', await base(gw, '{}', { full: true }));
   await page.goto(url);
   await collectorLoaded(page);
   await gw.waitFor(1);

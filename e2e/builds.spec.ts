@@ -1,7 +1,8 @@
 // The split between the two builds (README, "Builds"), pinned both ways on one page: the campaign
-// session (context.campaign / context.clickIds, localStorage `_df_s`), gzip of batches over 1 KB
-// and the `hashChange` option are in dist/d.full.js only; dist/d.js sends plain text, no campaign
-// context, and counts no hash-only change, whatever the page asks for. Each build's assertions are
+// session (context.campaign / context.clickIds, localStorage `_df_s`), gzip of batches over 1 KB,
+// the `hashChange` option and SPA page views are in dist/d.full.js only; dist/d.js sends plain
+// text, no campaign context, counts no hash-only change, whatever the page asks for, and makes no
+// page event on history.pushState (the site calls `_df.page()` itself). Each build's assertions are
 // the other's negation, so neither can pass on the other build.
 import type { Request } from '@playwright/test';
 import { test, expect, stubPage, collectorLoaded, batchOf, names } from './support/fixtures';
@@ -62,6 +63,31 @@ for (const full of [false, true]) {
     const stored = await page.evaluate(() => localStorage.getItem('_df_s'));
     if (full) expect(JSON.parse(stored!)).toEqual({ campaign: { source: 'x' }, clickIds: { gclid: 'y' }, t: expect.any(Number) });
     else expect(stored).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  test(`${build}: SPA page views ${full ? 'on' : 'off'}: history.pushState ${full ? 'makes a page event' : 'makes none; page() does'}`, async ({ page, gw, site, errors }) => {
+    const native = () => Function.prototype.toString.call(history.pushState).includes('[native code]');
+    const url = site.set(`/builds/spa-${full ? 'full' : 'core'}`, await stubPage(gw, { full }));
+    await page.goto(url);
+    await collectorLoaded(page);
+    await gw.waitFor(1);
+    // d.js leaves history alone; d.full.js wraps it (README, "Single-page apps").
+    expect(await page.evaluate(native)).toBe(!full);
+    await page.evaluate(() => history.pushState({}, '', '/b'));
+    // A marker: any page event the push makes comes before it (a pending page view is made before
+    // the next call: README, "Single-page apps").
+    await page.evaluate(() => (window as any)._df.track('after_push'));
+    // What d.js sites do instead: page() after the client-side navigation.
+    await page.evaluate(() => (window as any)._df.page());
+    const evs = await gw.waitFor(full ? 4 : 3);
+    await page.evaluate(() => (window as any)._df.flush());
+    const all = (await gw.events()).map((e: any) => [e.type == 'track' ? e.event : e.type, e.context.page.url]);
+    const b = site.url + '/b';
+    expect(all).toEqual(full
+      ? [['page', url], ['page', b], ['after_push', b], ['page', b]]
+      : [['page', url], ['after_push', b], ['page', b]]);
+    if (full) expect(evs[1].context.page.referrer).toBe(url);
     expect(errors).toEqual([]);
   });
 }

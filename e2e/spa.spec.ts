@@ -1,5 +1,6 @@
 // Single-page apps: automatic page events on history changes, with a real React Router app
-// (bundled by esbuild at test time) and with plain history calls.
+// (bundled by esbuild at test time) and with plain history calls. SPA page views are in the full
+// build only (README, "Builds"; d.js makes none: e2e/builds.spec.ts): every page here loads d.full.js.
 import type { Page } from '@playwright/test';
 import { test, expect, stubPage, collectorLoaded, byType, KEY } from './support/fixtures';
 import { routerAppJs } from './support/spa-build';
@@ -17,7 +18,7 @@ async function pagesAfter(page: Page, gw: any, n: number) {
 test('React Router: links, a replace redirect, a query-only replace, back/forward; one page event per URL change, referrer = previous URL', async ({ page, gw, site, errors }) => {
   const js = await routerAppJs();
   site.set('/spa-rr/app.js', js, { 'content-type': 'text/javascript' });
-  const html = await stubPage(gw, { body: `<div id="root"></div><script>window.RR_BASE = '/spa-rr'</script><script src="/spa-rr/app.js"></script>` });
+  const html = await stubPage(gw, { full: true, body: `<div id="root"></div><script>window.RR_BASE = '/spa-rr'</script><script src="/spa-rr/app.js"></script>` });
   for (const p of ['/spa-rr', '/spa-rr/', '/spa-rr/about', '/spa-rr/users/1', '/spa-rr/pricing', '/spa-rr/search']) site.set(p, html);
   const u = (p: string) => site.url + '/spa-rr' + p;
   const route = () => page.locator('#route').getAttribute('data-route');
@@ -92,9 +93,9 @@ test('React Router: links, a replace redirect, a query-only replace, back/forwar
   expect(errors).toEqual([]);
 });
 
-// `full`: d.full.js (hashChange is in the full build only; README, "Builds").
-const plain = async (gw: any, site: any, path: string, init = '', o: { full?: boolean } = {}) =>
-  site.set(path, await stubPage(gw, { full: o.full, body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>` }));
+// d.full.js: SPA page views and hashChange are in the full build only (README, "Builds").
+const plain = async (gw: any, site: any, path: string, init = '') =>
+  site.set(path, await stubPage(gw, { full: true, body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>` }));
 
 test('plain pushState / replaceState / popstate: which changes count', async ({ page, gw, site, errors }) => {
   const url = await plain(gw, site, '/spa-plain');
@@ -174,7 +175,7 @@ test('plain history: after a query-only replaceState, a hash link (hashChange of
 });
 
 test('hashChange: true: a hash link (popstate + hashchange) is one page event; location.hash and pushState with a hash count', async ({ page, gw, site, errors }) => {
-  const url = await plain(gw, site, '/spa-hash', `_df.init({ hashChange: true })`, { full: true });
+  const url = await plain(gw, site, '/spa-hash', `_df.init({ hashChange: true })`);
   await page.goto(url);
   await collectorLoaded(page);
   await pagesAfter(page, gw, 1);
@@ -205,9 +206,10 @@ test('spa: false opts out: history is not patched and no page event follows navi
   expect((await pagesAfter(page, gw, 2))[1]).toEqual({ url, referrer: '' });
 });
 
-test('history is patched once with two collectors (stub + a second d.js on another global); the router-facing behaviour is untouched', async ({ page, gw, site, errors }) => {
-  const second = `<script async src="${gw.url}/d.js?second" data-pipeline-key="${KEY}" data-global="df2"></script>`;
+test('history is patched once with two collectors (stub + a second d.full.js on another global); the router-facing behaviour is untouched', async ({ page, gw, site, errors }) => {
+  const second = `<script async src="${gw.url}/d.full.js?second" data-pipeline-key="${KEY}" data-global="df2"></script>`;
   const url = site.set('/spa-two', await stubPage(gw, {
+    full: true,
     head: `<script>window.nativePush = history.pushState; window.navEvents = 0; addEventListener('datafly:navigate', function () { navEvents++; });</script>`,
     body: second,
   }));
@@ -239,9 +241,9 @@ test('history is patched once with two collectors (stub + a second d.js on anoth
     { url: site.url + '/spa-two/next', referrer: url },
     { url: site.url + '/spa-two/next', referrer: url },
   ]);
-  // Loading d.js yet again (a third global) does not wrap the wrapper.
+  // Loading d.full.js yet again (a third global) does not wrap the wrapper.
   const before = await page.evaluate(() => history.pushState);
-  await page.evaluate((src) => new Promise((res) => { const s = document.createElement('script'); s.src = src; s.dataset.pipelineKey = 'dk_test_e2e'; s.dataset.global = 'df3'; s.onload = res; document.head.appendChild(s); }), gw.url + '/d.js?third');
+  await page.evaluate((src) => new Promise((res) => { const s = document.createElement('script'); s.src = src; s.dataset.pipelineKey = 'dk_test_e2e'; s.dataset.global = 'df3'; s.onload = res; document.head.appendChild(s); }), gw.url + '/d.full.js?third');
   await collectorLoaded(page, 'df3');
   expect(await page.evaluate((b) => history.pushState === (window as any).__keep, before)).toBe(false); // sanity: handles differ across evaluate
   expect(await page.evaluate(() => { const w = window as any; const p = history.pushState; w.navEvents = 0; history.pushState({}, '', '/spa-two/third'); return { same: p === history.pushState, events: w.navEvents }; })).toEqual({ same: true, events: 1 });
