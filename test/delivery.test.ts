@@ -36,10 +36,11 @@ test('a batch of batchSize goes at once with keepalive; accepted events leave th
 test('unload with a batch in flight: keepalive fetches fill the room left, all started before any beacon, oldest first', async () => {
   // Beacons share the keepalive budget, as in Chromium and WebKit.
   let inBeacons = 0;
-  const s = setup({ beacon: (b) => (inBeacons + b.length + 20000 <= BUDGET ? ((inBeacons += b.length), true) : false) });
-  s.add(0, 10, 2000);
+  const s = setup({ beacon: (b) => (inBeacons + b.length + 16000 <= BUDGET ? ((inBeacons += b.length), true) : false) });
+  s.add(0, 10, 1500);
   await s.advance(0);
   assert.equal(s.log.length, 1);
+  assert.equal(s.log[0].keepalive, true);
   const flight = s.log[0].body.length;
   s.add(10, 60, 2600);
   const before = s.log.length;
@@ -249,4 +250,23 @@ test('a send-now asked while a request is in flight goes as soon as that request
   await s.advance(0);
   assert.equal(s.log.length, 2);
   assert.deepEqual(ns(s.log[1].ids), [2]);
+});
+
+test('a big batch goes without keepalive, so an unload still has the whole budget for the oldest events', async () => {
+  // d.js sends plain text: 10 events of 2.6 KB make a 26 KB body. In flight with keepalive it would
+  // leave the unload plan 38 KB; without it, its events stay pending and the plan resends them first.
+  const s = setup();
+  s.add(0, 10, 2600);
+  await s.advance(0);
+  assert.equal(s.log.length, 1);
+  assert.ok(s.log[0].body.length > BUDGET / 4);
+  assert.equal(s.log[0].keepalive, false);
+  s.add(10, 50, 2600);
+  const before = s.log.length;
+  s.d._unload(true);
+  const ka = s.log.slice(before).filter((r) => r.kind == 'post' && r.keepalive);
+  const kaBytes = ka.reduce((t, r) => t + r.body.length, 0);
+  assert.ok(kaBytes <= BUDGET && kaBytes > BUDGET - 2800, `${kaBytes} in keepalive`);
+  // Oldest first: the in-flight batch's events lead.
+  assert.deepEqual(ns(ka.flatMap((r) => r.ids)), range(0, ka.flatMap((r) => r.ids).length));
 });
