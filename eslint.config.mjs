@@ -13,7 +13,17 @@ const hostilePageRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', 'bench/results/**', 'test-results/**', 'playwright-report/**', '.datafly/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/node_modules/**',
+      'bench/results/**',
+      'test-results/**',
+      'playwright-report/**',
+      '.datafly/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -47,7 +57,18 @@ export default tseslint.config(
   },
   {
     files: ['snippet/stub.js'],
-    languageOptions: { sourceType: 'script', globals: { GLOBAL_NAME: 'readonly', QUEUE_CAP: 'readonly', SRC: 'readonly', KEY: 'readonly', ENDPOINT: 'readonly', NONCE: 'readonly', INTEGRITY: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        GLOBAL_NAME: 'readonly',
+        QUEUE_CAP: 'readonly',
+        SRC: 'readonly',
+        KEY: 'readonly',
+        ENDPOINT: 'readonly',
+        NONCE: 'readonly',
+        INTEGRITY: 'readonly',
+      },
+    },
     rules: { 'no-undef': 'off' },
   },
   {

@@ -62,7 +62,13 @@ function event(i, pad = '') {
     messageId: `df-${randomUUID()}`,
     timestamp: new Date().toISOString(),
     context: {
-      page: { url: 'https://shop.example.com/p/1?utm_source=bench', path: '/p/1', referrer: '', title: 'Product', search: '?utm_source=bench' },
+      page: {
+        url: 'https://shop.example.com/p/1?utm_source=bench',
+        path: '/p/1',
+        referrer: '',
+        title: 'Product',
+        search: '?utm_source=bench',
+      },
       screen: { width: 1920, height: 1080 },
       locale: 'en-US',
       timezone: 'Europe/Paris',
@@ -129,10 +135,14 @@ function getJson(url) {
 function postRaw(agent, url, body, headers = {}) {
   return new Promise((resolvePost) => {
     const t0 = performance.now();
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'text/plain', 'content-length': body.length, ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolvePost({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'text/plain', 'content-length': body.length, ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
     req.on('error', () => resolvePost({ status: 0, ms: performance.now() - t0 }));
     req.end(body);
   });
@@ -232,7 +242,15 @@ async function steadyPhase() {
   const secs = (performance.now() - t0) / 1000;
   const peak = stop();
   await stopGateway(g);
-  results.push({ phase: `steady (${CLIENTS} clients × ${BATCH}-event batches)`, eps: r.events / secs, p50: pct(r.lat, 50), p99: pct(r.lat, 99), peak, statuses: r.statuses, disk: dirMb(dir) });
+  results.push({
+    phase: `steady (${CLIENTS} clients × ${BATCH}-event batches)`,
+    eps: r.events / secs,
+    p50: pct(r.lat, 50),
+    p99: pct(r.lat, 99),
+    peak,
+    statuses: r.statuses,
+    disk: dirMb(dir),
+  });
 }
 
 async function hostilePhase() {
@@ -263,7 +281,8 @@ async function hostilePhase() {
     peak,
     statuses: r.statuses,
     disk: dirMb(dir),
-    extra: `attack: ${fmt(a.wireMb, 1)} MB on the wire → ${fmt(a.inflatedMb)} MB inflated, answers ${JSON.stringify(a.statuses)}; ` +
+    extra:
+      `attack: ${fmt(a.wireMb, 1)} MB on the wire → ${fmt(a.inflatedMb)} MB inflated, answers ${JSON.stringify(a.statuses)}; ` +
       `SSE dropped ${stats.streams.dropped}/${SSE}; stored ${stats.accepted} events`,
   });
 }
@@ -318,9 +337,13 @@ console.log('');
 for (const r of results) {
   if (r.restart) {
     const x = r.restart;
-    console.log(`${r.phase}:\n  ${fmt(x.disk)} MB, ${x.count} events on disk; answering after ${fmt(x.ms / 1000, 2)} s, ${x.loaded} events read, peak RSS ${fmt(x.peak)} MB`);
+    console.log(
+      `${r.phase}:\n  ${fmt(x.disk)} MB, ${x.count} events on disk; answering after ${fmt(x.ms / 1000, 2)} s, ${x.loaded} events read, peak RSS ${fmt(x.peak)} MB`,
+    );
   } else {
-    console.log(`${r.phase}:\n  ${fmt(r.eps)} events/s accepted, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, peak RSS ${fmt(r.peak)} MB, disk ${fmt(r.disk)} MB, answers ${JSON.stringify(r.statuses)}`);
+    console.log(
+      `${r.phase}:\n  ${fmt(r.eps)} events/s accepted, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, peak RSS ${fmt(r.peak)} MB, disk ${fmt(r.disk)} MB, answers ${JSON.stringify(r.statuses)}`,
+    );
     if (r.extra) console.log(`  ${r.extra}`);
   }
 }

@@ -23,7 +23,9 @@ const flag = (name) => {
 };
 let RUNS = argv.includes('--quick') ? 3 : 7;
 if (flag('--runs')) RUNS = Math.max(1, parseInt(flag('--runs'), 10) || RUNS);
-const ONLY = flag('--only')?.split(',').map((s) => s.trim());
+const ONLY = flag('--only')
+  ?.split(',')
+  .map((s) => s.trim());
 const VERBOSE = argv.includes('--verbose');
 const SAME_WORK = argv.includes('--same-work');
 
@@ -108,7 +110,6 @@ function isLibraryFile(url) {
 const browser = await chromium.launch({ ...launchOptions, headless: true });
 const browserCdp = await browser.newBrowserCDPSession();
 
-
 let cleaned = false;
 async function cleanup() {
   if (cleaned) return;
@@ -139,7 +140,12 @@ async function measure(variant, { warmup = false } = {}) {
   });
   cdp.on('Network.responseReceived', (p) => {
     const r = net.get(p.requestId) ?? {};
-    Object.assign(r, { url: p.response.url, status: p.response.status, mime: p.response.mimeType, encoding: p.response.headers['content-encoding'] ?? p.response.headers['Content-Encoding'] });
+    Object.assign(r, {
+      url: p.response.url,
+      status: p.response.status,
+      mime: p.response.mimeType,
+      encoding: p.response.headers['content-encoding'] ?? p.response.headers['Content-Encoding'],
+    });
     net.set(p.requestId, r);
     // An answered POST counts as done for idleness: a keepalive fetch whose answer the page never
     // reads (Segment's) never reports loadingFinished.
@@ -178,10 +184,16 @@ async function measure(variant, { warmup = false } = {}) {
     await page.goto(url, { waitUntil: 'load', timeout: LOAD_TIMEOUT });
     const ready = await page
       .waitForFunction(() => window.__benchReady(), null, { timeout: LOAD_TIMEOUT, polling: 50 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (variant.id !== 'none') await waitFor(() => rec.firstEventAt !== null, LOAD_TIMEOUT);
     if (!(await networkIdle(500, LOAD_TIMEOUT)) && VERBOSE) {
-      console.log(`    [${variant.id}] still in flight after load:`, [...inflight].map((id) => net.get(id)));
+      console.log(
+        `    [${variant.id}] still in flight after load:`,
+        [...inflight].map((id) => net.get(id)),
+      );
     }
     await sleep(1000);
     const loadTrace = await stopTrace();
@@ -194,7 +206,9 @@ async function measure(variant, { warmup = false } = {}) {
     result.ready = ready;
     result.libBytes = lib.reduce((a, r) => a + (r.encoded ?? 0), 0);
     result.libFiles = lib.map((r) => ({ path: new URL(r.url).pathname, bytes: r.encoded, encoding: r.encoding ?? null }));
-    result.loadRequests = [...net.values()].map((r) => `${r.method} ${r.url?.replace(/^http:\/\/127\.0\.0\.1:\d+/, '')} ${r.status ?? r.failed ?? ''}`);
+    result.loadRequests = [...net.values()].map(
+      (r) => `${r.method} ${r.url?.replace(/^http:\/\/127\.0\.0\.1:\d+/, '')} ${r.status ?? r.failed ?? ''}`,
+    );
     result.loadTasksMs = work?.tasksMs ?? NaN;
     result.loadScriptMs = work?.scriptMs ?? NaN;
     result.loadLongestTaskMs = work?.longestTaskMs ?? NaN;
@@ -264,7 +278,9 @@ const machine = {
 };
 console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB RAM, ${machine.os}, Node ${machine.node}`);
 console.log(`Browser: ${machine.browser} (headless, ${executablePath})`);
-console.log(`Runs: ${RUNS} per variant (+1 warm-up load), variants in turn each run; peers ${SAME_WORK ? 'with burst limits raised (--same-work)' : 'as shipped (default options)'}\n`);
+console.log(
+  `Runs: ${RUNS} per variant (+1 warm-up load), variants in turn each run; peers ${SAME_WORK ? 'with burst limits raised (--same-work)' : 'as shipped (default options)'}\n`,
+);
 
 const results = Object.fromEntries(variants.map((v) => [v.id, []]));
 const started = Date.now();
@@ -372,13 +388,28 @@ const machineLine = `${SAME_WORK ? '--same-work; ' : ''}${machine.cpu}, ${machin
 console.log(`\nMedian (min–max) of ${RUNS} runs; ×N = median relative to Datafly.js. ${machineLine}\n`);
 console.log(S.textTable(rows));
 machine.loadAverage = { before: +loadBefore.toFixed(2), after: +os.loadavg()[0].toFixed(2) };
-console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${machine.loadAverage.before} before, ${machine.loadAverage.after} after)`);
+console.log(
+  `\n(${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${machine.loadAverage.before} before, ${machine.loadAverage.after} after)`,
+);
 
 mkdirSync(join(HERE, 'results'), { recursive: true });
 const date = new Date().toISOString();
 writeFileSync(
   join(HERE, 'results', 'latest.json'),
-  JSON.stringify({ date, machine, runs: RUNS, sameWork: SAME_WORK, variants: variants.map(({ id, label, version }) => ({ id, label, version })), baselineLoadTasksMs: base, summaries, results }, null, 2),
+  JSON.stringify(
+    {
+      date,
+      machine,
+      runs: RUNS,
+      sameWork: SAME_WORK,
+      variants: variants.map(({ id, label, version }) => ({ id, label, version })),
+      baselineLoadTasksMs: base,
+      summaries,
+      results,
+    },
+    null,
+    2,
+  ),
 );
 writeFileSync(
   join(HERE, 'results', 'latest.md'),

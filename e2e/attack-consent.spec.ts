@@ -11,8 +11,15 @@ const names = (evs: any[]) => evs.map((e) => (e.type == 'track' ? e.event : e.ty
 
 /** The collector's storage on the site: `_df*` localStorage keys and `_df*` cookies. */
 async function stored(page: Page, context: BrowserContext, siteUrl: string) {
-  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.indexOf('_df') == 0).sort());
-  const cookies = (await context.cookies(siteUrl)).filter((c) => c.name.indexOf('_df') == 0).map((c) => c.name).sort();
+  const keys = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.indexOf('_df') == 0)
+      .sort(),
+  );
+  const cookies = (await context.cookies(siteUrl))
+    .filter((c) => c.name.indexOf('_df') == 0)
+    .map((c) => c.name)
+    .sort();
   return { keys, cookies };
 }
 const NOTHING = { keys: [], cookies: [] };
@@ -32,7 +39,14 @@ async function after(page: Page, gw: any, ms = 1500) {
 test.describe('BUG', () => {
   test('B1 a polluted Object.prototype.analytics grants consent that was never given', async ({ page, context, gw, site }) => {
     // Prototype pollution by some other library on the page, before d.js. No consent() call at all.
-    const url = site.set('/b1', await snippetPage(gw, { requireConsent: true, head: `<script>Object.prototype.analytics = true</script>`, body: `<script>_df.track('x')</script>` }));
+    const url = site.set(
+      '/b1',
+      await snippetPage(gw, {
+        requireConsent: true,
+        head: `<script>Object.prototype.analytics = true</script>`,
+        body: `<script>_df.track('x')</script>`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     // README: unknown (start) → stored "nothing", sent "nothing", events held.
@@ -41,11 +55,22 @@ test.describe('BUG', () => {
     expect((await page.evaluate(() => (window as any)._df.getConsent())).analytics).toBe(false);
   });
 
-  test('B2 a queued init({requireConsent: undefined}) switches off data-require-consent from the snippet', async ({ page, context, gw, site }) => {
+  test('B2 a queued init({requireConsent: undefined}) switches off data-require-consent from the snippet', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
     // A site passing its config through: _df.init({ requireConsent: cfg.requireConsent }) with cfg unset.
     // README: "Options on the script tag hold from the first byte, whatever the page's scripts do";
     // undefined is not a value for the key (null, 0 and '' do the same today).
-    const url = site.set('/b2', await snippetPage(gw, { requireConsent: true, body: `<script>_df.init({ requireConsent: undefined }); _df.identify('u1'); _df.track('x')</script>` }));
+    const url = site.set(
+      '/b2',
+      await snippetPage(gw, {
+        requireConsent: true,
+        body: `<script>_df.init({ requireConsent: undefined }); _df.identify('u1'); _df.track('x')</script>`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     expect(names(await after(page, gw))).toEqual([]); // today: page, identify, x sent
@@ -55,7 +80,13 @@ test.describe('BUG', () => {
   test('B3 cross-domain links carry the anonymousId while the consent gate (marketing) is unanswered', async ({ page, gw, site }) => {
     // requireConsent 'marketing': "nothing stored or sent until it is granted" (vendor IDs: "in
     // consent-first mode the gate category too"). Only analytics is granted here.
-    const url = site.set('/b3', await stubPage(gw, { full: true, body: `<a id="l" href="https://shop.example.org/x">go</a><script>_df.init({ requireConsent: 'marketing', crossDomain: { linkedDomains: ['shop.example.org'] } }); _df.consent({ analytics: true })</script>` }));
+    const url = site.set(
+      '/b3',
+      await stubPage(gw, {
+        full: true,
+        body: `<a id="l" href="https://shop.example.org/x">go</a><script>_df.init({ requireConsent: 'marketing', crossDomain: { linkedDomains: ['shop.example.org'] } }); _df.consent({ analytics: true })</script>`,
+      }),
+    );
     await page.route('https://shop.example.org/**', (r) => r.fulfill({ body: 'ok' }));
     await page.goto(url);
     await collectorLoaded(page);
@@ -67,12 +98,20 @@ test.describe('BUG', () => {
 
   test('B3b a tag of a granted category is not injected while the consent gate (marketing) is unanswered', async ({ page, gw, site }) => {
     // README Tag injection: a tag waits for its category; consent-first mode: nothing until the gate is granted.
-    const url = site.set('/b3b', await stubPage(gw, { full: true, body: `<script>_df.init({ requireConsent: 'marketing' }); _df.consent({ analytics: true })</script>` }));
+    const url = site.set(
+      '/b3b',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ requireConsent: 'marketing' }); _df.consent({ analytics: true })</script>`,
+      }),
+    );
     await page.route('https://tags.example.org/**', (r) => r.fulfill({ body: '', contentType: 'text/javascript' }));
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => new Promise((r) => (window as any)._df.ready(r)));
-    const added = await page.evaluate(() => (window as any)._df.injectTag({ id: 'an', src: 'https://tags.example.org/a.js', category: 'analytics' }));
+    const added = await page.evaluate(() =>
+      (window as any)._df.injectTag({ id: 'an', src: 'https://tags.example.org/a.js', category: 'analytics' }),
+    );
     expect(added).toBe(false);
     expect(await page.locator('script[src="https://tags.example.org/a.js"]').count()).toBe(0);
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
@@ -80,7 +119,14 @@ test.describe('BUG', () => {
   });
 
   test('B4 two tabs, OneTrust: after a Reject in tab A, tab B writes the withdrawn identity back', async ({ page, context, gw, site }) => {
-    const url = site.set('/b4', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ requireConsent: true, cmp: 'onetrust' })</script>` + oneTrustBanner() }));
+    const url = site.set(
+      '/b4',
+      await stubPage(gw, {
+        full: true,
+        head: oneTrustHead(),
+        body: `<script>_df.init({ requireConsent: true, cmp: 'onetrust' })</script>` + oneTrustBanner(),
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.click('#onetrust-accept-btn-handler');
@@ -93,7 +139,10 @@ test.describe('BUG', () => {
     await expect.poll(() => stored(b, context, site.url)).toEqual(NOTHING);
     const n = (await gw.events()).length;
     // Tab B, still showing the page: the OptanonConsent cookie now says C0002:0.
-    await b.evaluate(() => { (window as any)._df.identify('bob'); (window as any)._df.track('b_after') });
+    await b.evaluate(() => {
+      (window as any)._df.identify('bob');
+      (window as any)._df.track('b_after');
+    });
     const evs = await after(page, gw);
     // README withdrawal: "from that moment nothing" stored; today B re-creates _df_aid and _df_id
     // (the same anonymousId the withdrawal erased) and sends identify + b_after.
@@ -120,15 +169,25 @@ test.describe('BUG', () => {
     await page.goto(a);
     await gw.waitFor(2);
     // d.js loaded synchronously: installed, not started (the document is still being parsed).
-    const b = site.set('/b5d', `<!doctype html><html><head><meta charset="utf-8"><title>T</title><script src="${gw.url}/d.js" data-pipeline-key="${KEY}" data-require-consent="analytics"></script><script>window.early = _df.user()</script></head><body></body></html>`);
+    const b = site.set(
+      '/b5d',
+      `<!doctype html><html><head><meta charset="utf-8"><title>T</title><script src="${gw.url}/d.js" data-pipeline-key="${KEY}" data-require-consent="analytics"></script><script>window.early = _df.user()</script></head><body></body></html>`,
+    );
     await page.goto(b);
     await collectorLoaded(page);
     const early = await page.evaluate(() => (window as any).early);
     expect(early).toEqual({});
   });
 
-  test('B8 a withdrawal\'s consent_update carries the anonymousId and the consent only: no campaign, no click ids', async ({ page, gw, site }) => {
-    const url = site.set('/b8', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true })</script>` }));
+  test("B8 a withdrawal's consent_update carries the anonymousId and the consent only: no campaign, no click ids", async ({
+    page,
+    gw,
+    site,
+  }) => {
+    const url = site.set(
+      '/b8',
+      await stubPage(gw, { body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true })</script>` }),
+    );
     await page.goto(url + '?utm_source=news&utm_campaign=spring&gclid=abc123');
     await collectorLoaded(page);
     const [p] = await gw.waitFor(2);
@@ -156,7 +215,11 @@ test.describe('BUG', () => {
     expect(names(evs).slice(2).sort()).toEqual(['left_behind', 'page']);
   });
 
-  test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({ page, gw, site }) => {
+  test('B6 a withdrawal made while a batch is in flight: its consent_update is not sent at once but waits for flushInterval', async ({
+    page,
+    gw,
+    site,
+  }) => {
     // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
     // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).
     const url = site.set('/b6', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, flushInterval: 10000 })</script>` }));
@@ -174,12 +237,23 @@ test.describe('BUG', () => {
 });
 
 test.describe('PINNED (holds today)', () => {
-  test('P1 hostile consent() input never grants: JSON __proto__, arrays, strings, inherited, non-booleans, throwing getters/proxies', async ({ page, context, gw, site, errors }) => {
-    const url = site.set('/p1', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true });
+  test('P1 hostile consent() input never grants: JSON __proto__, arrays, strings, inherited, non-booleans, throwing getters/proxies', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = site.set(
+      '/p1',
+      await stubPage(gw, {
+        body: `<script>_df.init({ requireConsent: true });
       _df.consent(JSON.parse('{"__proto__": {"analytics": true}}')); _df.consent(['analytics']); _df.consent('analytics');
       _df.consent(Object.create({ analytics: true })); _df.consent({ analytics: 'true' }); _df.consent({ analytics: 1 });
       _df.consent({ get analytics() { throw new Error('boom') } }); _df.consent(new Proxy({}, { ownKeys() { throw 1 }, get() { throw 2 } }));
-      _df.track('x')</script>` }));
+      _df.track('x')</script>`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     expect(names(await after(page, gw))).toEqual([]);
@@ -189,11 +263,27 @@ test.describe('PINNED (holds today)', () => {
     expect(errors).toEqual([]);
   });
 
-  test('P2 grant → identify → withdraw → identify → re-grant in one task: fresh id, what was set while denied forgotten', async ({ page, context, gw, site }) => {
+  test('P2 grant → identify → withdraw → identify → re-grant in one task: fresh id, what was set while denied forgotten', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
     const url = site.set('/p2', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
     await page.goto(url);
     await collectorLoaded(page);
-    await page.evaluate(() => { const d = (window as any)._df; d.consent({ analytics: true }); d.identify('u1', { a: 1 }); d.track('a'); d.consent({ analytics: false }); d.identify('u2'); d.track('b'); d.reset(); d.consent({ analytics: true }); d.track('c') });
+    await page.evaluate(() => {
+      const d = (window as any)._df;
+      d.consent({ analytics: true });
+      d.identify('u1', { a: 1 });
+      d.track('a');
+      d.consent({ analytics: false });
+      d.identify('u2');
+      d.track('b');
+      d.reset();
+      d.consent({ analytics: true });
+      d.track('c');
+    });
     const evs = await gw.waitFor(7);
     expect(names(evs)).toEqual(['page', 'consent_update', 'identify', 'a', 'consent_update', 'consent_update', 'c']);
     const [first, , , , withdrawal, regrant, c] = evs;
@@ -206,8 +296,18 @@ test.describe('PINNED (holds today)', () => {
     expect(id.anonymousId).toBe(regrant.anonymousId);
   });
 
-  test('P3 a granted page view\'s stored queue is not sent by a later page view before its own answer, nor after a deny', async ({ page, context, gw, site }) => {
-    const a = site.set('/p3a', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true }); _df.track('old')</script>` }));
+  test("P3 a granted page view's stored queue is not sent by a later page view before its own answer, nor after a deny", async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const a = site.set(
+      '/p3a',
+      await stubPage(gw, {
+        body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true }); _df.track('old')</script>`,
+      }),
+    );
     const b = site.set('/p3b', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
     await gw.faults({ status: 500, forMs: 60000 });
     await page.goto(a);
@@ -221,8 +321,16 @@ test.describe('PINNED (holds today)', () => {
     expect(await after(page, gw)).toEqual([]);
   });
 
-  test('P4 a late init({requireConsent: false}) does not release events held under data-require-consent', async ({ page, context, gw, site }) => {
-    const url = site.set('/p4', await snippetPage(gw, { requireConsent: true, body: `<script>_df.identify('u1'); _df.track('x')</script>` }));
+  test('P4 a late init({requireConsent: false}) does not release events held under data-require-consent', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const url = site.set(
+      '/p4',
+      await snippetPage(gw, { requireConsent: true, body: `<script>_df.identify('u1'); _df.track('x')</script>` }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => new Promise((r) => (window as any)._df.ready(r)));

@@ -42,9 +42,15 @@ const fire = (page: Page, tag: string, n: number, from = 0, pad = 0, first = 0) 
   );
 
 // `full`: d.full.js (the campaign session is in the full build only; README, "Builds").
-const base = (gw: any, init = '{ autoPage: false }', o: { full?: boolean } = {}) => stubPage(gw, { full: o.full, body: `<script>_df.init(${init})</script>` });
+const base = (gw: any, init = '{ autoPage: false }', o: { full?: boolean } = {}) =>
+  stubPage(gw, { full: o.full, body: `<script>_df.init(${init})</script>` });
 
-test('A1. one ~63 KB event first, then 100 events of 1-5 KB, tab closed; next page view: all arrive once', async ({ context, page, gw, site }) => {
+test('A1. one ~63 KB event first, then 100 events of 1-5 KB, tab closed; next page view: all arrive once', async ({
+  context,
+  page,
+  gw,
+  site,
+}) => {
   test.setTimeout(60_000);
   const url = site.set('/a1', await base(gw));
   await page.goto(url);
@@ -110,7 +116,11 @@ test('A3. hide, show, hide with events between (visibility emulated): all arrive
   expect(r.dups).toBe(0);
 });
 
-test('A5. real back/forward: navigate away and back (bfcache or reload), events before and after all arrive once', async ({ page, gw, site }) => {
+test('A5. real back/forward: navigate away and back (bfcache or reload), events before and after all arrive once', async ({
+  page,
+  gw,
+  site,
+}) => {
   const url = site.set('/a5', await base(gw));
   const other = site.set('/a5-other', '<!doctype html><title>other</title>');
   await page.goto(url);
@@ -237,16 +247,29 @@ test('A12. __proto__, toJSON, throwing getter, getter properties', async ({ page
     const df = (window as any)._df;
     const p = JSON.parse('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"x": 2}}}');
     p.when = { toJSON: () => 'T' };
-    Object.defineProperty(p, 'bad', { enumerable: true, get() { throw new Error('x'); } });
-    Object.defineProperty(p, 'good', { enumerable: true, get() { return 5; } });
+    Object.defineProperty(p, 'bad', {
+      enumerable: true,
+      get() {
+        throw new Error('x');
+      },
+    });
+    Object.defineProperty(p, 'good', {
+      enumerable: true,
+      get() {
+        return 5;
+      },
+    });
     df.track('protos', p);
     df.identify('u', JSON.parse('{"__proto__": {"admin": true}}'));
     df.identify('u', { other: 1 });
   });
   const evs = await gw.waitFor(3);
   const t = evs[0];
-  expect(t.properties).toEqual({ __proto__: null, ...JSON.parse('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"x": 2}}, "when": "T", "good": 5}') });
-  expect(await page.evaluate(() => ({} as any).polluted ?? ({} as any).admin ?? null)).toBeNull();
+  expect(t.properties).toEqual({
+    __proto__: null,
+    ...JSON.parse('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"x": 2}}, "when": "T", "good": 5}'),
+  });
+  expect(await page.evaluate(() => (({}) as any).polluted ?? ({} as any).admin ?? null)).toBeNull();
   expect(JSON.stringify(evs[2].traits)).toBe(JSON.stringify(JSON.parse('{"__proto__": {"admin": true}, "other": 1}')));
 });
 
@@ -264,7 +287,7 @@ test('B1. batch 1 answered 500 once: later batches do not overtake it (gateway o
 
 test('B2. hostile init options (batchSize 0/1000/NaN, flushInterval -1, maxQueueBytes 0) lose nothing', async ({ page, gw, site }) => {
   test.setTimeout(60_000);
-  const url = site.set('/b2', await base(gw, "{ autoPage: false, batchSize: 1000, flushInterval: -1, maxQueueBytes: 0 }"));
+  const url = site.set('/b2', await base(gw, '{ autoPage: false, batchSize: 1000, flushInterval: -1, maxQueueBytes: 0 }'));
   await page.goto(url);
   await collectorLoaded(page);
   await fire(page, 'b2', 600);
@@ -273,7 +296,12 @@ test('B2. hostile init options (batchSize 0/1000/NaN, flushInterval -1, maxQueue
   expect(r.dups).toBe(0);
 });
 
-test('B4. Retry-After: 5 in force, page hidden then visible: nothing reaches the gateway before 5 s, all after', async ({ page, gw, site, gateway }) => {
+test('B4. Retry-After: 5 in force, page hidden then visible: nothing reaches the gateway before 5 s, all after', async ({
+  page,
+  gw,
+  site,
+  gateway,
+}) => {
   test.setTimeout(60_000);
   const seen: number[] = [];
   gateway.server.on('request', (req: any) => String(req.url).startsWith('/v1/batch') && seen.push(Date.now()));
@@ -304,7 +332,11 @@ test('B4. Retry-After: 5 in force, page hidden then visible: nothing reaches the
   expect(seen.slice(1).every((t) => t - t0 >= 4900)).toBe(true);
 });
 
-test('B5. slow gateway (3 s) in flight, a 63 KB event then 40 x 2 KB, navigation away and back: all arrive once', async ({ page, gw, site }) => {
+test('B5. slow gateway (3 s) in flight, a 63 KB event then 40 x 2 KB, navigation away and back: all arrive once', async ({
+  page,
+  gw,
+  site,
+}) => {
   test.setTimeout(60_000);
   const url = site.set('/b5', await base(gw));
   const other = site.set('/b5-other', '<!doctype html><title>other</title>');
@@ -340,7 +372,12 @@ test('B6. tab closed while the gateway answers 500: next page view sends all onc
 
 // BUG: an orphan queue written at pagehide (heartbeat 0) waits a whole flushInterval in the next page
 // view instead of leaving "at once" (README Delivery, unload step 5). Measured: 60 s with flushInterval 60000.
-test('B7. tab closed while the gateway answers 503, flushInterval 60 s: the next page view resends the orphan at once', async ({ context, page, gw, site }) => {
+test('B7. tab closed while the gateway answers 503, flushInterval 60 s: the next page view resends the orphan at once', async ({
+  context,
+  page,
+  gw,
+  site,
+}) => {
   test.setTimeout(60_000);
   const url = site.set('/b7', await base(gw, '{ flushInterval: 60000, batchSize: 500 }'));
   await page.goto(url);
@@ -369,7 +406,10 @@ test('C1. a skipped foreign entry in a pre-existing _df array does not corrupt o
   ]) {
     const before = (await gw.events()).length;
     const t0 = Date.now();
-    const url = site.set(path, `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(${entry})</script>${tag}<script>_df.track('x')</script></head><body></body></html>`);
+    const url = site.set(
+      path,
+      `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(${entry})</script>${tag}<script>_df.track('x')</script></head><body></body></html>`,
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.flush());
@@ -381,7 +421,11 @@ test('C1. a skipped foreign entry in a pre-existing _df array does not corrupt o
   }
 });
 
-test('C2. queued entries with a future time, a javascript: URL or another origin are skipped; valid ones replay', async ({ page, gw, site }) => {
+test('C2. queued entries with a future time, a javascript: URL or another origin are skipped; valid ones replay', async ({
+  page,
+  gw,
+  site,
+}) => {
   const tag = (await stubPage(gw)).match(/<script>.*?<\/script>/)![0];
   const entries = [
     `['track', ['bad-future'], Date.now() + 400 * 864e5, location.href]`, // would be sent dated a year ahead
@@ -392,7 +436,10 @@ test('C2. queued entries with a future time, a javascript: URL or another origin
   ].join(', ');
   const before = (await gw.events()).length;
   const t0 = Date.now();
-  const url = site.set('/c2', `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(${entries})</script>${tag}<script>_df.track('x')</script></head><body></body></html>`);
+  const url = site.set(
+    '/c2',
+    `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(${entries})</script>${tag}<script>_df.track('x')</script></head><body></body></html>`,
+  );
   await page.goto(url);
   await collectorLoaded(page);
   await page.evaluate(() => (window as any)._df.flush());
@@ -408,7 +455,10 @@ test('C2. queued entries with a future time, a javascript: URL or another origin
 
 test('B9. stub queue with 63 KB event, then many events, d.js slow: replay delivers all in order', async ({ page, gw, site }) => {
   test.setTimeout(60_000);
-  await page.route('**/d.js', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+  await page.route('**/d.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
   const url = site.set('/b9', await base(gw));
   await page.goto(url);
   await fire(page, 'b9', 120, 0, 1500, 62_000);
@@ -419,7 +469,12 @@ test('B9. stub queue with 63 KB event, then many events, d.js slow: replay deliv
   expect(r.evs.map((e: any) => e.properties.n)).toEqual([...Array(120).keys()]);
 });
 
-test('D1. logout (reset) in tab B, then group() in tab A: A writes on top of the logout, not its old user back', async ({ context, page, gw, site }) => {
+test('D1. logout (reset) in tab B, then group() in tab A: A writes on top of the logout, not its old user back', async ({
+  context,
+  page,
+  gw,
+  site,
+}) => {
   const url = site.set('/d1', await base(gw));
   const a = page;
   await a.goto(url);
@@ -429,7 +484,10 @@ test('D1. logout (reset) in tab B, then group() in tab A: A writes on top of the
   await b.goto(url);
   await collectorLoaded(b);
   expect((await b.evaluate(() => (window as any)._df.user())).userId).toBe('u1');
-  const newAid = await b.evaluate(() => { (window as any)._df.reset(); return (window as any)._df.getAnonymousId(); });
+  const newAid = await b.evaluate(() => {
+    (window as any)._df.reset();
+    return (window as any)._df.getAnonymousId();
+  });
   await a.evaluate(() => (window as any)._df.group('g9'));
   await a.evaluate(() => (window as any)._df.identify('u1', { seat: 3 }));
   await a.evaluate(() => (window as any)._df.flush());
@@ -457,10 +515,18 @@ test('D2. same user identified in two tabs with different traits: the traits mer
   await page.evaluate(() => (window as any)._df.flush());
   await b.evaluate(() => (window as any)._df.flush());
   let evs: any[] = [];
-  await expect.poll(async () => {
-    evs = await gw.events();
-    return ['identify', 'alias', 'group'].every((t) => evs.some((e: any) => e.type == t)) && evs.filter((e: any) => e.type == 'identify').length >= 2;
-  }, { timeout: 15000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        evs = await gw.events();
+        return (
+          ['identify', 'alias', 'group'].every((t) => evs.some((e: any) => e.type == t)) &&
+          evs.filter((e: any) => e.type == 'identify').length >= 2
+        );
+      },
+      { timeout: 15000 },
+    )
+    .toBe(true);
   expect(evs.find((e: any) => e.type == 'identify' && e.traits.b).traits).toEqual({ a: 1, b: 2 });
   const al = evs.find((e: any) => e.type == 'alias');
   expect(al.previousId).toBe('u1');
@@ -469,13 +535,20 @@ test('D2. same user identified in two tabs with different traits: the traits mer
   expect(await page.evaluate(() => JSON.parse(localStorage._df_id))).toMatchObject({ userId: 'u2', groupId: 'g1' });
 });
 
-test('D3. SPA: pushState to a utm URL, then track: attribution of the landing kept or replaced, never mixed', async ({ page, gw, site }) => {
+test('D3. SPA: pushState to a utm URL, then track: attribution of the landing kept or replaced, never mixed', async ({
+  page,
+  gw,
+  site,
+}) => {
   const path = '/d3';
   site.set(path, await base(gw, '{}', { full: true }));
   await page.goto(site.url + path + '?gclid=g1');
   await collectorLoaded(page);
   await gw.waitFor(1);
-  await page.evaluate(() => { history.pushState({}, '', '/d3/b?utm_campaign=summer&utm_source=x'); (window as any)._df.track('t'); });
+  await page.evaluate(() => {
+    history.pushState({}, '', '/d3/b?utm_campaign=summer&utm_source=x');
+    (window as any)._df.track('t');
+  });
   const evs = await gw.waitFor(3);
   for (const e of evs.slice(1)) {
     const mixed = !!e.context.campaign && !!e.context.clickIds;

@@ -11,7 +11,12 @@ const LANDING = '?utm_source=x&gclid=y';
 
 for (const full of [false, true]) {
   const build = full ? 'd.full.js' : 'd.js';
-  test(`${build}: campaign context and _df_s ${full ? 'on' : 'off'}, a batch over 1 KB ${full ? 'gzip' : 'plain text'}, hashChange ${full ? 'honoured' : 'ignored'}`, async ({ page, gw, site, errors }) => {
+  test(`${build}: campaign context and _df_s ${full ? 'on' : 'off'}, a batch over 1 KB ${full ? 'gzip' : 'plain text'}, hashChange ${full ? 'honoured' : 'ignored'}`, async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     // Every batch request as the browser sent it: gzip or not (first bytes 1f 8b), size, events.
     const sent: { gz: boolean; bytes: number; text?: string; events: any[] }[] = [];
     page.on('request', (r: Request) => {
@@ -20,11 +25,14 @@ for (const full of [false, true]) {
       const gz = b[0] == 0x1f && b[1] == 0x8b;
       sent.push({ gz, bytes: b.length, text: gz ? undefined : b.toString('utf8'), events: batchOf(r) });
     });
-    const url = site.set(`/builds/${full ? 'full' : 'core'}`, await stubPage(gw, {
-      full,
-      head: `<script>window.hashSeen = 0; addEventListener('hashchange', function () { hashSeen++; });</script>`,
-      body: `<script>_df.init({ hashChange: true })</script><a id="hash-link" href="#two">two</a><h2 id="two">2</h2>`,
-    }));
+    const url = site.set(
+      `/builds/${full ? 'full' : 'core'}`,
+      await stubPage(gw, {
+        full,
+        head: `<script>window.hashSeen = 0; addEventListener('hashchange', function () { hashSeen++; });</script>`,
+        body: `<script>_df.init({ hashChange: true })</script><a id="hash-link" href="#two">two</a><h2 id="two">2</h2>`,
+      }),
+    );
     await page.goto(url + LANDING);
     await collectorLoaded(page);
     await gw.waitFor(1);
@@ -41,7 +49,9 @@ for (const full of [false, true]) {
     if (full) expect(nav[1].context.page.url).toBe(url + LANDING + '#two');
 
     // A batch over 1 KB: ten events of ~300 B in one task.
-    await page.evaluate(() => { for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) }); });
+    await page.evaluate(() => {
+      for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) });
+    });
     const evs = await gw.waitFor(nav.length + 10);
     expect(evs.filter((e) => e.event == 'big').map((e) => e.properties.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await expect.poll(() => sent.filter((s) => s.events.some((e) => e.event == 'big')).length).toBeGreaterThan(0);
@@ -66,7 +76,12 @@ for (const full of [false, true]) {
     expect(errors).toEqual([]);
   });
 
-  test(`${build}: SPA page views ${full ? 'on' : 'off'}: history.pushState ${full ? 'makes a page event' : 'makes none; page() does'}`, async ({ page, gw, site, errors }) => {
+  test(`${build}: SPA page views ${full ? 'on' : 'off'}: history.pushState ${full ? 'makes a page event' : 'makes none; page() does'}`, async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     const native = () => Function.prototype.toString.call(history.pushState).includes('[native code]');
     const url = site.set(`/builds/spa-${full ? 'full' : 'core'}`, await stubPage(gw, { full }));
     await page.goto(url);
@@ -84,9 +99,20 @@ for (const full of [false, true]) {
     await page.evaluate(() => (window as any)._df.flush());
     const all = (await gw.events()).map((e: any) => [e.type == 'track' ? e.event : e.type, e.context.page.url]);
     const b = site.url + '/b';
-    expect(all).toEqual(full
-      ? [['page', url], ['page', b], ['after_push', b], ['page', b]]
-      : [['page', url], ['after_push', b], ['page', b]]);
+    expect(all).toEqual(
+      full
+        ? [
+            ['page', url],
+            ['page', b],
+            ['after_push', b],
+            ['page', b],
+          ]
+        : [
+            ['page', url],
+            ['after_push', b],
+            ['page', b],
+          ],
+    );
     if (full) expect(evs[1].context.page.referrer).toBe(url);
     expect(errors).toEqual([]);
   });

@@ -4,7 +4,6 @@ import type { Page } from '@playwright/test';
 import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
-
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
 const VENDOR = `window.vendorRuns = (window.vendorRuns || 0) + 1; window.vendorLoaded = true;
 (window.vendorStates = window.vendorStates || []).push((document.currentScript && document.currentScript.id) + ':' + document.readyState);
@@ -14,11 +13,17 @@ test.beforeEach(({ site }) => void site.set('/vendor.js', VENDOR, { 'content-typ
 
 test.describe('campaign and click ids', () => {
   // The campaign session is in the full build only (README, "Builds"): these pages load d.full.js.
-  const LANDING = '?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale&utm_term=running+shoes&utm_content=hero&gclid=G-1&fbclid=F-1&ttclid=T-1&msclkid=M-1&li_fat_id=L-1&ScCid=S-1&epik=E-1&other=x';
+  const LANDING =
+    '?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale&utm_term=running+shoes&utm_content=hero&gclid=G-1&fbclid=F-1&ttclid=T-1&msclkid=M-1&li_fat_id=L-1&ScCid=S-1&epik=E-1&other=x';
   const CAMPAIGN = { source: 'newsletter', medium: 'email', name: 'spring_sale', term: 'running shoes', content: 'hero' };
   const CLICK = { gclid: 'G-1', fbclid: 'F-1', ttclid: 'T-1', msclkid: 'M-1', li_fat_id: 'L-1', ScCid: 'S-1', epik: 'E-1' };
 
-  test('utm_* and click ids of the landing URL are on every event of the session, across page views and SPA navigation', async ({ page, gw, site, errors }) => {
+  test('utm_* and click ids of the landing URL are on every event of the session, across page views and SPA navigation', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     const land = site.set('/camp/landing', await stubPage(gw, { full: true, body: `<script>_df.track('hero_click')</script>` }));
     const next = site.set('/camp/next', await stubPage(gw, { full: true }));
     await page.goto(land + LANDING);
@@ -33,7 +38,10 @@ test.describe('campaign and click ids', () => {
     // A later page view of the same session, no parameters: still attributed.
     await page.goto(next);
     await collectorLoaded(page);
-    await page.evaluate(() => { history.pushState({}, '', '/camp/spa-step'); (window as any)._df.identify('u-9'); });
+    await page.evaluate(() => {
+      history.pushState({}, '', '/camp/spa-step');
+      (window as any)._df.identify('u-9');
+    });
     evs = await gw.waitFor(5);
     // The navigation's page event comes before identify (a call after it in the same task).
     expect(names(evs.slice(2))).toEqual(['page', 'page', 'identify']);
@@ -54,7 +62,12 @@ test.describe('campaign and click ids', () => {
     const land = site.set('/camp/expiry', await stubPage(gw, { full: true }));
     await page.goto(land + '?utm_source=ads&gclid=G-2');
     await gw.waitFor(1);
-    const age = (min: number) => page.evaluate((m) => { const s = JSON.parse(localStorage.getItem('_df_s')!); s.t = Date.now() - m * 60000; localStorage.setItem('_df_s', JSON.stringify(s)); }, min);
+    const age = (min: number) =>
+      page.evaluate((m) => {
+        const s = JSON.parse(localStorage.getItem('_df_s')!);
+        s.t = Date.now() - m * 60000;
+        localStorage.setItem('_df_s', JSON.stringify(s));
+      }, min);
     await age(29);
     await page.goto(land);
     let evs = await gw.waitFor(2);
@@ -85,25 +98,57 @@ test.describe('campaign and click ids', () => {
 });
 
 const tag = (site: any, id: string, extra: Record<string, unknown> = {}) => ({ id, src: site.url + '/vendor.js?' + id, ...extra });
-const scripts = (page: Page) => page.evaluate(() => Array.from(document.querySelectorAll('script[src*="/vendor.js"]')).map((s) => (s as HTMLScriptElement).id || s.getAttribute('src')!.split('?')[1]));
+const scripts = (page: Page) =>
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('script[src*="/vendor.js"]')).map(
+      (s) => (s as HTMLScriptElement).id || s.getAttribute('src')!.split('?')[1],
+    ),
+  );
 
 test.describe('tags', () => {
-  test('injectTag / removeTag: attributes, duplicate ids refused, invalid refused, removal clears cookie prefixes and storage keys', async ({ page, context, gw, site, errors }) => {
-    const { url } = await withStub(page, gw, site, '/tags/basic', { full: true, body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>` });
-    const r = await page.evaluate((t) => {
-      const df = (window as any)._df;
-      return {
-        first: df.injectTag({ ...t, attributes: { id: 'vnd', 'data-vendor': 'acme' }, cookiePrefixes: ['_vnd_x'], storageKeys: ['vnd_'] }),
-        dup: df.injectTag({ ...t }),
-        noSrc: df.injectTag({ id: 'x1' }),
-        jsUrl: df.injectTag({ id: 'x2', src: 'javascript:alert(1)' }),
-        noId: df.injectTag({ src: t.src }),
-        notObj: df.injectTag('https://evil.example/x.js'),
-      };
-    }, tag(site, 'vnd'));
+  test('injectTag / removeTag: attributes, duplicate ids refused, invalid refused, removal clears cookie prefixes and storage keys', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
+    const { url } = await withStub(page, gw, site, '/tags/basic', {
+      full: true,
+      body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>`,
+    });
+    const r = await page.evaluate(
+      (t) => {
+        const df = (window as any)._df;
+        return {
+          first: df.injectTag({
+            ...t,
+            attributes: { id: 'vnd', 'data-vendor': 'acme' },
+            cookiePrefixes: ['_vnd_x'],
+            storageKeys: ['vnd_'],
+          }),
+          dup: df.injectTag({ ...t }),
+          noSrc: df.injectTag({ id: 'x1' }),
+          jsUrl: df.injectTag({ id: 'x2', src: 'javascript:alert(1)' }),
+          noId: df.injectTag({ src: t.src }),
+          notObj: df.injectTag('https://evil.example/x.js'),
+        };
+      },
+      tag(site, 'vnd'),
+    );
     expect(r).toEqual({ first: true, dup: false, noSrc: false, jsUrl: false, noId: false, notObj: false });
     await page.waitForFunction(() => (window as any).vendorLoaded === true);
-    expect(await page.evaluate(() => { const s = document.getElementById('vnd') as HTMLScriptElement; return { async: s.async, data: s.dataset.vendor, n: document.querySelectorAll('script[src*="/vendor.js"]').length, runs: (window as any).vendorRuns }; })).toEqual({ async: true, data: 'acme', n: 1, runs: 1 });
+    expect(
+      await page.evaluate(() => {
+        const s = document.getElementById('vnd') as HTMLScriptElement;
+        return {
+          async: s.async,
+          data: s.dataset.vendor,
+          n: document.querySelectorAll('script[src*="/vendor.js"]').length,
+          runs: (window as any).vendorRuns,
+        };
+      }),
+    ).toEqual({ async: true, data: 'acme', n: 1, runs: 1 });
     expect((await context.cookies(site.url)).map((c) => c.name).sort()).toEqual(expect.arrayContaining(['_vnd_x', '_vnd_y', 'keep']));
     // Removal: the script goes; the registered prefix (_vnd_x) and the one given now (_vnd_y) are cleared.
     expect(await page.evaluate(() => (window as any)._df.removeTag({ id: 'vnd', cookiePrefixes: ['_vnd_y'] }))).toBe(true);
@@ -111,7 +156,13 @@ test.describe('tags', () => {
     const cookies = (await context.cookies(site.url)).map((c) => c.name);
     expect(cookies.filter((n) => n.startsWith('_vnd'))).toEqual([]);
     expect(cookies).toContain('keep');
-    expect(await page.evaluate(() => ({ k: localStorage.getItem('vnd_k'), s: sessionStorage.getItem('vnd_s'), keep: localStorage.getItem('keep_k') }))).toEqual({ k: null, s: null, keep: '1' });
+    expect(
+      await page.evaluate(() => ({
+        k: localStorage.getItem('vnd_k'),
+        s: sessionStorage.getItem('vnd_s'),
+        keep: localStorage.getItem('keep_k'),
+      })),
+    ).toEqual({ k: null, s: null, keep: '1' });
     expect(await page.evaluate(() => (window as any)._df.removeTag({ id: 'vnd' }))).toBe(false);
     // The id is free again.
     expect(await page.evaluate((t) => (window as any)._df.injectTag(t), tag(site, 'vnd'))).toBe(true);
@@ -135,16 +186,25 @@ test.describe('tags', () => {
     expect((await scripts(page)).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => 'e' + i), 'e21'].sort());
   });
 
-  test('consent gating with a CMP banner: nothing injected before or after Reject; Accept injects exactly the granted ones; removed pending tags stay out', async ({ page, gw, site, errors }) => {
+  test('consent gating with a CMP banner: nothing injected before or after Reject; Accept injects exactly the granted ones; removed pending tags stay out', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     await delayCollector(page, 300);
-    const url = site.set('/tags/gated', await stubPage(gw, { full: true,
-      body: `<script>_df.init({ cmp: 'onetrust' });
+    const url = site.set(
+      '/tags/gated',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'onetrust' });
         _df.injectTag({ id: 'ads', src: location.origin + '/vendor.js?ads', attributes: { id: 'ads' } });
         _df.injectTag({ id: 'stats', src: location.origin + '/vendor.js?stats', category: 'analytics', attributes: { id: 'stats' } });
         _df.injectTag({ id: 'gone', src: location.origin + '/vendor.js?gone', category: 'analytics' });
         _df.removeTag({ id: 'gone' });
       </script>${oneTrustBanner()}`,
-    }));
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForTimeout(500);
@@ -168,15 +228,22 @@ test.describe('tags', () => {
 
   test('timing: immediate runs before the load event, load after it, idle once idle', async ({ page, gw, site }) => {
     // A slow image holds the load event back for 1.5 s.
-    await page.route('**/slow.gif', async (r) => { await new Promise((res) => setTimeout(res, 1500)); await r.fulfill({ status: 200, contentType: 'image/gif', body: Buffer.from('R0lGODlhAQABAAAAACw=', 'base64') }); });
-    const url = site.set('/tags/timing', await stubPage(gw, { full: true,
-      body: `<img src="/slow.gif"><script>
+    await page.route('**/slow.gif', async (r) => {
+      await new Promise((res) => setTimeout(res, 1500));
+      await r.fulfill({ status: 200, contentType: 'image/gif', body: Buffer.from('R0lGODlhAQABAAAAACw=', 'base64') });
+    });
+    const url = site.set(
+      '/tags/timing',
+      await stubPage(gw, {
+        full: true,
+        body: `<img src="/slow.gif"><script>
         window.loadFired = false; addEventListener('load', function () { window.loadFired = true; });
         _df.injectTag({ id: 'now', src: location.origin + '/vendor.js?now', attributes: { id: 'now' }, category: 'essential' });
         _df.injectTag({ id: 'onload', src: location.origin + '/vendor.js?onload', attributes: { id: 'onload' }, category: 'essential', timing: 'load' });
         _df.injectTag({ id: 'idle', src: location.origin + '/vendor.js?idle', attributes: { id: 'idle' }, category: 'essential', timing: 'idle' });
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url, { waitUntil: 'commit' });
     await collectorLoaded(page);
     await expect.poll(() => page.evaluate(() => (window as any).vendorRuns), { timeout: 10000 }).toBe(3);
@@ -187,19 +254,33 @@ test.describe('tags', () => {
     expect(states.indexOf(states.find((s) => s.startsWith('now:'))!)).toBe(0);
   });
 
-  test('CSP nonce: d.js gets the stub nonce and passes it to injected tags, which run under script-src nonce', async ({ page, gw, site, errors }) => {
+  test('CSP nonce: d.js gets the stub nonce and passes it to injected tags, which run under script-src nonce', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     const nonce = 'n0nce-e2e-123';
-    const url = site.set('/tags/csp', await stubPage(gw, { full: true,
-      nonce,
-      body: `<script nonce="${nonce}">_df.injectTag({ id: 'vnd', src: location.origin + '/vendor.js?csp', attributes: { id: 'vnd' } });
+    const url = site.set(
+      '/tags/csp',
+      await stubPage(gw, {
+        full: true,
+        nonce,
+        body: `<script nonce="${nonce}">_df.injectTag({ id: 'vnd', src: location.origin + '/vendor.js?csp', attributes: { id: 'vnd' } });
         window.blocked = 0; document.addEventListener('securitypolicyviolation', function (e) { if (/control/.test(e.blockedURI)) window.blocked++; });</script>`,
-    }), { 'content-security-policy': `script-src 'nonce-${nonce}'` });
+      }),
+      { 'content-security-policy': `script-src 'nonce-${nonce}'` },
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForFunction(() => (window as any).vendorLoaded === true, null, { timeout: 5000 });
     expect(await page.evaluate(() => (document.getElementById('vnd') as HTMLScriptElement).nonce)).toBe(nonce);
     // Control: the same vendor without the nonce is blocked by this CSP.
-    await page.evaluate(() => { const s = document.createElement('script'); s.src = location.origin + '/vendor.js?control'; document.head.appendChild(s); });
+    await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.src = location.origin + '/vendor.js?control';
+      document.head.appendChild(s);
+    });
     await expect.poll(() => page.evaluate(() => (window as any).blocked)).toBe(1);
     expect(await page.evaluate(() => (window as any).vendorRuns)).toBe(1);
     expect(names(await gw.waitFor(1))).toEqual(['page']);
@@ -208,10 +289,19 @@ test.describe('tags', () => {
 });
 
 test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
-  test('cookiePrefixes/storageKeys that are not arrays of non-empty strings are refused; the collector\'s own _df names are never cleared', async ({ page, context, gw, site, errors }) => {
+  test("cookiePrefixes/storageKeys that are not arrays of non-empty strings are refused; the collector's own _df names are never cleared", async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const { url } = await withStub(page, gw, site, '/tags/prefixes', { full: true, body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>` });
+    const { url } = await withStub(page, gw, site, '/tags/prefixes', {
+      full: true,
+      body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>`,
+    });
     await gw.waitFor(1);
     const res = await page.evaluate(() => {
       const df = (window as any)._df;
@@ -258,13 +348,24 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a tag whose attribute name is invalid is isolated: warned, not injected; the other tags and the consent_update still happen', async ({ page, gw, site, errors }) => {
+  test('a tag whose attribute name is invalid is isolated: warned, not injected; the other tags and the consent_update still happen', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set('/tags/isolated', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', debug: true });
+    const url = site.set(
+      '/tags/isolated',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'onetrust', debug: true });
       _df.injectTag({ id: 'bad', src: location.origin + '/vendor.js?bad', attributes: { 'data x': '1' } });
       _df.injectTag({ id: 'good', src: location.origin + '/vendor.js?good', attributes: { id: 'good' } });
-    </script>` }));
+    </script>`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await gw.waitFor(1);
@@ -280,7 +381,12 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
 test.describe('alias and user()', () => {
   test('alias(): previousId is the anonymousId, then the old userId; later events carry the new userId', async ({ page, gw, site }) => {
     await delayCollector(page, 500);
-    const url = site.set('/alias', await stubPage(gw, { body: `<script>_df.alias('lead-1'); _df.track('as_lead'); _df.identify('user-1'); _df.alias('user-2'); _df.track('as_user2')</script>` }));
+    const url = site.set(
+      '/alias',
+      await stubPage(gw, {
+        body: `<script>_df.alias('lead-1'); _df.track('as_lead'); _df.identify('user-1'); _df.alias('user-2'); _df.track('as_user2')</script>`,
+      }),
+    );
     await page.goto(url);
     const evs = await gw.waitFor(6);
     expect(names(evs)).toEqual(['page', 'alias', 'as_lead', 'identify', 'alias', 'as_user2']);
@@ -292,11 +398,19 @@ test.describe('alias and user()', () => {
     expect(await page.evaluate(() => (window as any)._df.user().userId)).toBe('user-2');
   });
 
-  test('user() works before d.js has loaded: {} on a first visit, the stored identity later; never throws', async ({ page, gw, site, errors }) => {
+  test('user() works before d.js has loaded: {} on a first visit, the stored identity later; never throws', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     await delayCollector(page, 800);
-    const url = site.set('/user-early', await stubPage(gw, {
-      body: `<script>window.early = { user: _df.user(), loaded: typeof _df.version == 'string' }; try { window.early.anon = _df.getAnonymousId(); } catch (e) { window.early.threw = String(e); }</script>`,
-    }));
+    const url = site.set(
+      '/user-early',
+      await stubPage(gw, {
+        body: `<script>window.early = { user: _df.user(), loaded: typeof _df.version == 'string' }; try { window.early.anon = _df.getAnonymousId(); } catch (e) { window.early.threw = String(e); }</script>`,
+      }),
+    );
     await page.goto(url);
     expect(await page.evaluate(() => (window as any).early)).toEqual({ user: {}, loaded: false, anon: undefined });
     await collectorLoaded(page);
@@ -308,7 +422,12 @@ test.describe('alias and user()', () => {
     expect(early.loaded).toBe(false);
     expect(early.user).toMatchObject({ anonymousId: anon, userId: 'user-5', traits: { plan: 'pro' } });
     await collectorLoaded(page);
-    expect(await page.evaluate(() => (window as any)._df.user())).toEqual({ anonymousId: anon, userId: 'user-5', traits: { plan: 'pro' }, groupTraits: {} });
+    expect(await page.evaluate(() => (window as any)._df.user())).toEqual({
+      anonymousId: anon,
+      userId: 'user-5',
+      traits: { plan: 'pro' },
+      groupTraits: {},
+    });
     // Broken stored identity: still a safe value.
     await page.evaluate(() => localStorage.setItem('_df_id', '{broken'));
     await page.reload();

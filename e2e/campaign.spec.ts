@@ -3,7 +3,12 @@
 // The campaign session is in the full build only (README, "Builds"): these pages load d.full.js.
 import { test, expect, stubPage } from './support/fixtures';
 
-test('landings in one session never mix: click ids replace the utm campaign, utm replaces the click ids, a plain page keeps the last landing', async ({ page, gw, site, errors }) => {
+test('landings in one session never mix: click ids replace the utm campaign, utm replaces the click ids, a plain page keeps the last landing', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const url = site.set('/camp-mix/land', await stubPage(gw, { full: true }));
   const attribution = async (n: number) => {
     const e = (await gw.waitFor(n))[n - 1];
@@ -11,7 +16,11 @@ test('landings in one session never mix: click ids replace the utm campaign, utm
   };
 
   await page.goto(url + '?utm_source=newsletter&utm_campaign=spring');
-  expect(await attribution(1)).toEqual({ url: url + '?utm_source=newsletter&utm_campaign=spring', campaign: { source: 'newsletter', name: 'spring' }, clickIds: undefined });
+  expect(await attribution(1)).toEqual({
+    url: url + '?utm_source=newsletter&utm_campaign=spring',
+    campaign: { source: 'newsletter', name: 'spring' },
+    clickIds: undefined,
+  });
   // An ad click later in the same session: the Google click alone, not spring's newsletter.
   await page.goto(url + '?gclid=G-1');
   expect(await attribution(2)).toEqual({ url: url + '?gclid=G-1', campaign: undefined, clickIds: { gclid: 'G-1' } });
@@ -20,10 +29,17 @@ test('landings in one session never mix: click ids replace the utm campaign, utm
   expect(await attribution(3)).toEqual({ url, campaign: undefined, clickIds: { gclid: 'G-1' } });
   // A partner link with utm only: the gclid goes.
   await page.goto(url + '?utm_source=partner&utm_medium=referral');
-  expect(await attribution(4)).toEqual({ url: url + '?utm_source=partner&utm_medium=referral', campaign: { source: 'partner', medium: 'referral' }, clickIds: undefined });
+  expect(await attribution(4)).toEqual({
+    url: url + '?utm_source=partner&utm_medium=referral',
+    campaign: { source: 'partner', medium: 'referral' },
+    clickIds: undefined,
+  });
   await page.goto(url);
   expect(await attribution(5)).toEqual({ url, campaign: { source: 'partner', medium: 'referral' }, clickIds: undefined });
   // What is stored for the session is that one landing's too.
-  expect(JSON.parse((await page.evaluate(() => localStorage.getItem('_df_s')))!)).toEqual({ campaign: { source: 'partner', medium: 'referral' }, t: expect.any(Number) });
+  expect(JSON.parse((await page.evaluate(() => localStorage.getItem('_df_s')))!)).toEqual({
+    campaign: { source: 'partner', medium: 'referral' },
+    t: expect.any(Number),
+  });
   expect(errors).toEqual([]);
 });

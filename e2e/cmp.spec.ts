@@ -5,7 +5,22 @@
 import type { Page } from '@playwright/test';
 import { test, expect, withStub, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
-import { tcfScript, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT, TCF_MEASURE, TCF_REJECT, oneTrustBanner, oneTrustSdk, didomiPage, didomiToken, DIDOMI_PURPOSES, osanoPage, cookieYesBanner } from './support/cmp-banners';
+import {
+  tcfScript,
+  tcfHead,
+  tcfBanner,
+  tcfCategories,
+  TCF_ACCEPT,
+  TCF_MEASURE,
+  TCF_REJECT,
+  oneTrustBanner,
+  oneTrustSdk,
+  didomiPage,
+  didomiToken,
+  DIDOMI_PURPOSES,
+  osanoPage,
+  cookieYesBanner,
+} from './support/cmp-banners';
 
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
@@ -20,11 +35,15 @@ const consentOf = (page: Page) => page.evaluate(() => (window as any)._df.getCon
 
 test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => {
   test('the CMP arrives 1.5 s after window.load: it is found and its answer read', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/tcf-late', await stubPage(gw, { full: true,
-      head: tcfScript(),
-      body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>${tcfBanner()}
+    const url = site.set(
+      '/cmp/tcf-late',
+      await stubPage(gw, {
+        full: true,
+        head: tcfScript(),
+        body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>${tcfBanner()}
 <script>addEventListener('load', function () { setTimeout(__installTcf, 1500); });</script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForFunction(() => typeof (window as any).__tcfapi == 'function');
@@ -32,14 +51,20 @@ test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => 
     await page.click('#tcf-measure'); // purposes 1 + 8: analytics
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    for (const e of evs) expect(e.context.consent).toEqual({ categories: tcfCategories(...TCF_MEASURE), canonical: { ...NONE, functional: true, analytics: true } });
+    for (const e of evs)
+      expect(e.context.consent).toEqual({
+        categories: tcfCategories(...TCF_MEASURE),
+        canonical: { ...NONE, functional: true, analytics: true },
+      });
     expect(evs.map((e) => e.context.consent.categories.tcString)).toEqual(['CP-fake-18', 'CP-fake-18']);
     expect(errors).toEqual([]);
   });
 
   test('a collector started after load (a tag manager) and a CMP arriving after it: read', async ({ page, gw, site, errors }) => {
     const stub = await buildStub({ src: gw.url + '/d.full.js', key: KEY });
-    const url = site.set('/cmp/tcf-tagmanager', `<!doctype html><html><head><meta charset="utf-8"><title>TM</title>${tcfScript({ stored: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })}</head><body>
+    const url = site.set(
+      '/cmp/tcf-tagmanager',
+      `<!doctype html><html><head><meta charset="utf-8"><title>TM</title>${tcfScript({ stored: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })}</head><body>
 <script>
 var STUB = ${JSON.stringify(stub)};
 addEventListener('load', function () {
@@ -51,7 +76,8 @@ addEventListener('load', function () {
     setTimeout(__installTcf, 1200);
   }, 300);
 });
-</script></body></html>`);
+</script></body></html>`,
+    );
     await page.goto(url);
     await collectorLoaded(page);
     const evs = await gw.waitFor(2);
@@ -63,7 +89,11 @@ addEventListener('load', function () {
   });
 
   test('legitimate interest for measurement counts; purpose 1 still needs consent', async ({ page, gw, site }) => {
-    await withStub(page, gw, site, '/cmp/tcf-li', { full: true, head: tcfHead(), body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'analytics' })</script>${tcfBanner()}` });
+    await withStub(page, gw, site, '/cmp/tcf-li', {
+      full: true,
+      head: tcfHead(),
+      body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'analytics' })</script>${tcfBanner()}`,
+    });
     await page.click('#tcf-li'); // consent: 1; legitimate interest: 2, 7, 8, 9, 10, 11
     await gw.waitFor(2);
     expect(await consentOf(page)).toMatchObject({ ...NONE, functional: true, analytics: true });
@@ -72,11 +102,17 @@ addEventListener('load', function () {
 
 test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postMessage', () => {
   test('a collector in a cross-origin iframe reads the parent page CMP and follows its changes', async ({ page, gw, site, errors }) => {
-    const child = site.set('/cmp/tcf-child', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'tcf', requireConsent: true }); _df.track('in_frame')</script>` }));
+    const child = site.set(
+      '/cmp/tcf-child',
+      await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'tcf', requireConsent: true }); _df.track('in_frame')</script>` }),
+    );
     // The child on 127.0.0.1, the parent on localhost: two origins.
     const childUrl = child.replace('//localhost:', '//127.0.0.1:');
-    const parent = site.set('/cmp/tcf-parent', `<!doctype html><html><head><meta charset="utf-8"><title>Parent</title>${tcfHead({ locator: true })}</head>
-<body>${tcfBanner()}<iframe id="child" src="${childUrl}"></iframe></body></html>`);
+    const parent = site.set(
+      '/cmp/tcf-parent',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Parent</title>${tcfHead({ locator: true })}</head>
+<body>${tcfBanner()}<iframe id="child" src="${childUrl}"></iframe></body></html>`,
+    );
     await page.goto(parent);
     const frame = page.frameLocator('#child');
     await expect.poll(() => page.frames().length).toBeGreaterThanOrEqual(3); // parent, locator, child
@@ -104,9 +140,10 @@ test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postM
 
 test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
   test('no OneTrust on the page: no OptanonWrapper, no global but the one', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/auto-none', await stubPage(gw, { full: true,
-      body: `<script>window.__keys = Object.keys(window); _df.init({ cmp: 'auto' })</script>`,
-    }));
+    const url = site.set(
+      '/cmp/auto-none',
+      await stubPage(gw, { full: true, body: `<script>window.__keys = Object.keys(window); _df.init({ cmp: 'auto' })</script>` }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForTimeout(1500);
@@ -117,9 +154,13 @@ test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
   });
 
   test('OneTrust arriving after load is wrapped then, and its answer read', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/auto-ot-late', await stubPage(gw, { full: true,
-      body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${oneTrustBanner()}${oneTrustSdk(800)}`,
-    }));
+    const url = site.set(
+      '/cmp/auto-ot-late',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${oneTrustBanner()}${oneTrustSdk(800)}`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     expect(await page.evaluate(() => typeof (window as any).OptanonWrapper)).toBe('undefined');
@@ -129,17 +170,27 @@ test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
     await page.click('#onetrust-accept-btn-handler');
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    for (const e of evs) expect(e.context.consent).toEqual({ categories: { C0001: true, C0002: true, C0003: true, C0004: true }, canonical: ALL });
+    for (const e of evs)
+      expect(e.context.consent).toEqual({ categories: { C0001: true, C0002: true, C0003: true, C0004: true }, canonical: ALL });
     expect(await consentOf(page)).toEqual(ALL);
     expect(errors).toEqual([]);
   });
 });
 
 test.describe('Didomi', () => {
-  test('SDK ready after load: held until the notice is answered (a custom purpose in the map); Disagree withdraws', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/didomi', await stubPage(gw, { full: true,
-      body: `<script>_df.init({ cmp: 'didomi', requireConsent: true, consentSource: { format: 'json', map: { 'analytics-XYZ123': 'analytics' } } })</script>${didomiPage({ afterLoadMs: 600 })}`,
-    }));
+  test('SDK ready after load: held until the notice is answered (a custom purpose in the map); Disagree withdraws', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = site.set(
+      '/cmp/didomi',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'didomi', requireConsent: true, consentSource: { format: 'json', map: { 'analytics-XYZ123': 'analytics' } } })</script>${didomiPage({ afterLoadMs: 600 })}`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.waitForFunction(() => (window as any).didomiLoaded);
@@ -156,7 +207,10 @@ test.describe('Didomi', () => {
 
   test('a returning visitor: the didomi_token cookie is read at start, before the SDK', async ({ page, context, gw, site }) => {
     await context.addCookies([{ name: 'didomi_token', value: didomiToken(DIDOMI_PURPOSES, []), url: site.url }]);
-    const url = site.set('/cmp/didomi-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'didomi', requireConsent: true })</script>` }));
+    const url = site.set(
+      '/cmp/didomi-cookie',
+      await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'didomi', requireConsent: true })</script>` }),
+    );
     await page.goto(url);
     const evs = await gw.waitFor(2);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
@@ -165,8 +219,16 @@ test.describe('Didomi', () => {
 });
 
 test.describe("cmp: 'auto' finds the other CMPs", () => {
-  test('Osano arriving after load, and Didomi without didomiOnReady (Didomi.on), each read under auto', async ({ page, gw, site, errors }) => {
-    await withStub(page, gw, site, '/cmp/auto-osano', { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}` });
+  test('Osano arriving after load, and Didomi without didomiOnReady (Didomi.on), each read under auto', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
+    await withStub(page, gw, site, '/cmp/auto-osano', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${osanoPage({ afterLoadMs: 700 })}`,
+    });
     await page.waitForFunction(() => (window as any).Osano?.cm);
     await stillAt(page, gw, 0, 500);
     await page.click('.osano-cm-accept-all');
@@ -176,7 +238,13 @@ test.describe("cmp: 'auto' finds the other CMPs", () => {
     for (const e of evs) expect(e.context.consent).toEqual({ categories: osanoAll, canonical: ALL });
     expect(await consentOf(page)).toEqual(ALL);
 
-    const url2 = site.set('/cmp/auto-didomi', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'auto', requireConsent: true, autoPage: false }); _df.track('d')</script>${didomiPage({ afterLoadMs: 500, noQueues: true })}` }));
+    const url2 = site.set(
+      '/cmp/auto-didomi',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'auto', requireConsent: true, autoPage: false }); _df.track('d')</script>${didomiPage({ afterLoadMs: 500, noQueues: true })}`,
+      }),
+    );
     await page.goto(url2);
     await collectorLoaded(page);
     await page.waitForFunction(() => (window as any).didomiLoaded);
@@ -194,10 +262,18 @@ test.describe("cmp: 'auto' finds the other CMPs", () => {
 });
 
 test.describe('Osano', () => {
-  test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({ page, gw, site, errors }) => {
+  test('held until saved; Analytics only, then Deny; the encrypted stored record is not mistaken for an answer', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    await withStub(page, gw, site, '/cmp/osano', { full: true, body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}` });
+    await withStub(page, gw, site, '/cmp/osano', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}`,
+    });
     await page.waitForFunction(() => (window as any).Osano?.cm);
     await stillAt(page, gw, 0, 800);
     await page.click('#osano-analytics-only');
@@ -226,23 +302,40 @@ test.describe('Osano', () => {
 
 test.describe('config-driven reader (consentSource)', () => {
   test('a CookieYes-like cookie (comma format) is followed without any CMP event', async ({ page, gw, site, errors }) => {
-    const url = site.set('/cmp/custom', await stubPage(gw, { full: true,
-      body: `<script>_df.init({ cmp: 'custom', requireConsent: true, consentSource: { cookie: 'cookieyes-consent', format: 'comma', map: { functional: 'functional', analytics: 'analytics', performance: 'analytics', advertisement: 'marketing' } } })</script>${cookieYesBanner()}`,
-    }));
+    const url = site.set(
+      '/cmp/custom',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'custom', requireConsent: true, consentSource: { cookie: 'cookieyes-consent', format: 'comma', map: { functional: 'functional', analytics: 'analytics', performance: 'analytics', advertisement: 'marketing' } } })</script>${cookieYesBanner()}`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await stillAt(page, gw, 0, 1200);
     await page.click('.cky-btn-accept');
     const evs = await gw.waitFor(2, 5000);
     expect(names(evs).sort()).toEqual(['consent_update', 'page']);
-    const cky = { consentid: false, consent: true, action: true, necessary: true, functional: true, analytics: true, performance: true, advertisement: true, other: true };
+    const cky = {
+      consentid: false,
+      consent: true,
+      action: true,
+      necessary: true,
+      functional: true,
+      analytics: true,
+      performance: true,
+      advertisement: true,
+      other: true,
+    };
     for (const e of evs) expect(e.context.consent).toEqual({ categories: cky, canonical: { ...ALL, personalization: false } });
     await page.click('.cky-btn-reject');
     await expect.poll(() => consentOf(page)).toEqual(NONE);
     // The withdrawal's one consent_update carries the cookie's new codes.
     const all = await gw.waitFor(3, 5000);
     expect(names(all)[2]).toBe('consent_update');
-    expect(all[2].context.consent).toEqual({ categories: { ...cky, consent: false, functional: false, analytics: false, performance: false, advertisement: false, other: false }, canonical: NONE });
+    expect(all[2].context.consent).toEqual({
+      categories: { ...cky, consent: false, functional: false, analytics: false, performance: false, advertisement: false, other: false },
+      canonical: NONE,
+    });
     expect(errors).toEqual([]);
   });
 });

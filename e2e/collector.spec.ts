@@ -1,6 +1,18 @@
 // The whole path in Chromium: pasted stub → collector from another origin → local gateway.
 import { readFileSync } from 'node:fs';
-import { test, expect, withStub, stubPage, delayCollector, collectorLoaded, byType, batchOf, KEY, names, UUID_V4 } from './support/fixtures';
+import {
+  test,
+  expect,
+  withStub,
+  stubPage,
+  delayCollector,
+  collectorLoaded,
+  byType,
+  batchOf,
+  KEY,
+  names,
+  UUID_V4,
+} from './support/fixtures';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -32,21 +44,27 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
     expect(c.locale).toMatch(/^[a-z]{2}/);
     expect(c.timezone).toBe(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone));
     expect(c.userAgent).toBe(await page.evaluate(() => navigator.userAgent));
-    expect(c.library).toEqual({ name: '@datafly/collector', version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version });
+    expect(c.library).toEqual({
+      name: '@datafly/collector',
+      version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version,
+    });
     expect(evs[0].anonymousId).toBe(g.anonymousId);
     expect(errors).toEqual([]);
   });
 
   test('with traits, after login with identify, then every page/track carries the ids', async ({ page, gw, site }) => {
     await delayCollector(page, 1000);
-    const url = site.set('/login', await stubPage(gw, {
-      body: `<script>
+    const url = site.set(
+      '/login',
+      await stubPage(gw, {
+        body: `<script>
         _df.identify('user-123', { email: 'jane@acme.com', name: 'Jane Doe' });
         _df.group('company-456', { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250, createdAt: '2024-06-01T00:00:00Z' });
         _df.track('report_viewed', { id: 7 });
         _df.page('Dashboard');
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     const evs = await gw.waitFor(5);
     expect(names(evs)).toEqual(['page', 'identify', 'group', 'report_viewed', 'page:Dashboard']);
@@ -55,7 +73,9 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
     expect(ident).toMatchObject({ userId: 'user-123', traits: { email: 'jane@acme.com', name: 'Jane Doe' } });
     expect(ident.groupId).toBeUndefined();
     expect(grp).toMatchObject({
-      type: 'group', groupId: 'company-456', userId: 'user-123',
+      type: 'group',
+      groupId: 'company-456',
+      userId: 'user-123',
       traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250, createdAt: '2024-06-01T00:00:00Z' },
     });
     expect(tr).toMatchObject({ userId: 'user-123', groupId: 'company-456', properties: { id: 7 } });
@@ -66,14 +86,17 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
 
   test('trait merging: the second group event carries the merged traits', async ({ page, gw, site }) => {
     await delayCollector(page, 1000);
-    const url = site.set('/merge', await stubPage(gw, {
-      body: `<script>
+    const url = site.set(
+      '/merge',
+      await stubPage(gw, {
+        body: `<script>
         _df.group('company-456', { name: 'Acme Corp', plan: 'starter' });
         _df.group('company-456', { plan: 'enterprise', employees: 250 });
         _df.identify('user-123', { a: 1 });
         _df.identify('user-123', { b: 2 });
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     const evs = await gw.waitFor(5);
     const groups = byType(evs, 'group');
@@ -86,14 +109,17 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
 
   test('workspace switch: a new groupId starts its traits afresh and later events carry it', async ({ page, gw, site }) => {
     await delayCollector(page, 1000);
-    const url = site.set('/switch', await stubPage(gw, {
-      body: `<script>
+    const url = site.set(
+      '/switch',
+      await stubPage(gw, {
+        body: `<script>
         _df.group('ws-1', { name: 'One', plan: 'pro' });
         _df.track('in_one');
         _df.group('ws-2', { name: 'Two' });
         _df.track('in_two');
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     const evs = await gw.waitFor(5);
     expect(names(evs)).toEqual(['page', 'group', 'in_one', 'group', 'in_two']);
@@ -105,14 +131,17 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
 
 test('queued calls keep their own time and page URL', async ({ page, gw, site }) => {
   await delayCollector(page, 1500);
-  const url = site.set('/first', await stubPage(gw, {
-    body: `<script>
+  const url = site.set(
+    '/first',
+    await stubPage(gw, {
+      body: `<script>
       window.t0 = Date.now();
       _df.track('before_nav');
       history.pushState({}, '', '/second?x=1');
       _df.track('after_nav');
     </script>`,
-  }));
+    }),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   const loadedAt = await page.evaluate(() => Date.now());
@@ -134,8 +163,10 @@ test('queued calls keep their own time and page URL', async ({ page, gw, site })
 
 test('replay is strictly FIFO: queued, re-entrant, ready and live calls keep their place', async ({ page, gw, site }) => {
   await delayCollector(page, 800);
-  const url = site.set('/fifo', await stubPage(gw, {
-    body: `<script>
+  const url = site.set(
+    '/fifo',
+    await stubPage(gw, {
+      body: `<script>
       window.order = [];
       _df.track('q1', { get sneaky() { _df.track('reentrant'); return 1; } });
       _df.ready(function () { window.order.push('ready1'); _df.track('from_ready'); });
@@ -143,11 +174,17 @@ test('replay is strictly FIFO: queued, re-entrant, ready and live calls keep the
       _df.identify('u-1');
       _df.track('q3');
     </script>`,
-  }));
+    }),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   // Ready callbacks registered after load run at once.
-  const late = await page.evaluate(() => { let ran = false; (window as any)._df.ready(() => (ran = true)); (window as any)._df.track('live'); return ran; });
+  const late = await page.evaluate(() => {
+    let ran = false;
+    (window as any)._df.ready(() => (ran = true));
+    (window as any)._df.track('live');
+    return ran;
+  });
   expect(late).toBe(true);
   const evs = await gw.waitFor(8);
   expect(names(evs)).toEqual(['page', 'q1', 'q2', 'identify', 'q3', 'reentrant', 'from_ready', 'live']);
@@ -185,7 +222,10 @@ test('identity and traits survive a reload; reset() forgets them', async ({ page
   await page.evaluate(() => (window as any)._df.identify('user-999', { x: 1 }));
   expect((await gw.waitFor(7))[6].traits).toEqual({ x: 1 });
 
-  await page.evaluate(() => { (window as any)._df.reset(); (window as any)._df.track('after_reset'); });
+  await page.evaluate(() => {
+    (window as any)._df.reset();
+    (window as any)._df.track('after_reset');
+  });
   const after = (await gw.waitFor(8))[7];
   expect(after.userId).toBeUndefined();
   expect(after.groupId).toBeUndefined();
@@ -214,11 +254,25 @@ test('anonymousId survives with only the cookie, or only localStorage', async ({
 test('the stub twice, and d.js twice: one collector, every event once', async ({ page, gw, site, errors }) => {
   const stub = await stubPage(gw);
   const tag = stub.match(/<script>.*?<\/script>/)![0];
-  const url = site.set('/double', stub.replace('</head>', tag + `<script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script></head>`).replace('<body>', `<body><script>_df.track('once')</script>`));
+  const url = site.set(
+    '/double',
+    stub
+      .replace('</head>', tag + `<script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script></head>`)
+      .replace('<body>', `<body><script>_df.track('once')</script>`),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   // A third copy of d.js, injected late, changes nothing either.
-  await page.evaluate((src) => new Promise((r) => { const s = document.createElement('script'); s.src = src + '?again'; s.onload = r; document.head.appendChild(s); }), gw.url + '/d.js');
+  await page.evaluate(
+    (src) =>
+      new Promise((r) => {
+        const s = document.createElement('script');
+        s.src = src + '?again';
+        s.onload = r;
+        document.head.appendChild(s);
+      }),
+    gw.url + '/d.js',
+  );
   await page.evaluate(() => (window as any)._df.track('live'));
   await page.waitForTimeout(2500);
   const evs = await gw.events();
@@ -228,7 +282,10 @@ test('the stub twice, and d.js twice: one collector, every event once', async ({
 });
 
 test('plain script-tag install, no stub: endpoint from the src origin', async ({ page, gw, site }) => {
-  const url = site.set('/plain', `<!doctype html><html><head><title>Plain</title><script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script></head><body></body></html>`);
+  const url = site.set(
+    '/plain',
+    `<!doctype html><html><head><title>Plain</title><script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script></head><body></body></html>`,
+  );
   await page.goto(url);
   await collectorLoaded(page);
   await page.evaluate(() => (window as any)._df.track('plain_click'));
@@ -257,7 +314,10 @@ test('tag-manager style: stub run after DOMContentLoaded with no currentScript',
 });
 
 test('custom global name and endpoint', async ({ page, gw, site }) => {
-  const url = site.set('/custom', await stubPage(gw, { global: 'analytics2', endpoint: gw.url, body: `<script>analytics2.track('custom_global')</script>` }));
+  const url = site.set(
+    '/custom',
+    await stubPage(gw, { global: 'analytics2', endpoint: gw.url, body: `<script>analytics2.track('custom_global')</script>` }),
+  );
   await page.goto(url);
   await collectorLoaded(page, 'analytics2');
   const evs = await gw.waitFor(2);
@@ -281,7 +341,10 @@ test('flush() resolves with what was sent', async ({ page, gw, site }) => {
 
 test('batches go to /v1/batch as simple CORS requests (no preflight) carrying the key', async ({ page, gw, site }) => {
   const requests: { method: string; url: string; ct?: string }[] = [];
-  page.on('request', (r) => r.url().startsWith(gw.url + '/v1') && requests.push({ method: r.method(), url: r.url(), ct: r.headers()['content-type'] }));
+  page.on(
+    'request',
+    (r) => r.url().startsWith(gw.url + '/v1') && requests.push({ method: r.method(), url: r.url(), ct: r.headers()['content-type'] }),
+  );
   const url = site.set('/cors', await stubPage(gw));
   await page.goto(url);
   await gw.waitFor(1);
@@ -301,7 +364,9 @@ test('batchSize and flushInterval: 10 events go at once, fewer wait for the inte
   page.on('request', (r) => r.url().includes('/v1/batch') && bodies.push(batchOf(r).length));
   await page.goto(url);
   await collectorLoaded(page);
-  await page.evaluate(() => { for (let i = 0; i < 13; i++) (window as any)._df.track('b' + i); });
+  await page.evaluate(() => {
+    for (let i = 0; i < 13; i++) (window as any)._df.track('b' + i);
+  });
   await expect.poll(() => bodies.length, { timeout: 1500 }).toBe(1);
   expect(bodies[0]).toBe(10);
   await page.waitForTimeout(1000);
@@ -313,18 +378,21 @@ test('batchSize and flushInterval: 10 events go at once, fewer wait for the inte
 test('the gateway from the page: 400 names the field, dedup on messageId', async ({ page, gw, site }) => {
   const { url } = await withStub(page, gw, site, '/gwcheck');
   const first = (await gw.waitFor(1))[0];
-  const r = await page.evaluate(async ({ gwUrl, ev, key }) => {
-    const post = async (body: unknown) => {
-      const res = await fetch(gwUrl + '/v1/batch?key=' + key, { method: 'POST', body: JSON.stringify(body), credentials: 'include' });
-      return { status: res.status, body: await res.json() };
-    };
-    return {
-      bad: await post({ batch: [{ ...ev, messageId: '' }] }), // any non-empty string of ≤ 128 characters is a messageId
-      noType: await post({ batch: [{ ...ev, type: undefined }] }),
-      dup: await post({ batch: [ev, ev] }),
-      badKey: await (await fetch(gwUrl + '/v1/batch?key=nope', { method: 'POST', body: JSON.stringify({ batch: [ev] }) })).status,
-    };
-  }, { gwUrl: gw.url, ev: first, key: KEY });
+  const r = await page.evaluate(
+    async ({ gwUrl, ev, key }) => {
+      const post = async (body: unknown) => {
+        const res = await fetch(gwUrl + '/v1/batch?key=' + key, { method: 'POST', body: JSON.stringify(body), credentials: 'include' });
+        return { status: res.status, body: await res.json() };
+      };
+      return {
+        bad: await post({ batch: [{ ...ev, messageId: '' }] }), // any non-empty string of ≤ 128 characters is a messageId
+        noType: await post({ batch: [{ ...ev, type: undefined }] }),
+        dup: await post({ batch: [ev, ev] }),
+        badKey: await (await fetch(gwUrl + '/v1/batch?key=nope', { method: 'POST', body: JSON.stringify({ batch: [ev] }) })).status,
+      };
+    },
+    { gwUrl: gw.url, ev: first, key: KEY },
+  );
   expect(r.bad.status).toBe(400);
   expect(r.bad.body.error.message).toContain('messageId');
   expect(r.noType.status).toBe(400);
@@ -357,7 +425,9 @@ test('batches over 1 KB go gzip-compressed (no preflight) and arrive whole', asy
   });
   // gzip is in the full build only (README, "Builds"); d.js sends text (e2e/builds.spec.ts).
   await withStub(page, gw, site, '/gzip', { full: true, body: `<script>_df.init({ autoPage: false })</script>` });
-  await page.evaluate(() => { for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) }); });
+  await page.evaluate(() => {
+    for (let i = 0; i < 10; i++) (window as any)._df.track('big', { i, text: 'lorem ipsum '.repeat(20) });
+  });
   const evs = await gw.waitFor(10);
   expect(evs.map((e) => e.properties.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   await expect.poll(() => reqs.length).toBe(1);
@@ -374,7 +444,11 @@ test('code that kept the stub object before d.js loaded still reaches the collec
   const { events: evs } = await withStub(page, gw, site, '/saved-ref', {
     delay: 500,
     body: `<script>window.saved = _df; saved.track('queued_via_saved')</script>`,
-    action: () => page.evaluate(() => { (window as any).saved.track('live_via_saved'); (window as any).savedVersion = (window as any).saved.version; }),
+    action: () =>
+      page.evaluate(() => {
+        (window as any).saved.track('live_via_saved');
+        (window as any).savedVersion = (window as any).saved.version;
+      }),
     events: 3,
   });
   expect(names(evs)).toEqual(['page', 'queued_via_saved', 'live_via_saved']);
@@ -384,6 +458,14 @@ test('code that kept the stub object before d.js loaded still reaches the collec
 test('the npm package offers exactly the methods the loaded collector has', async ({ page, gw, site }) => {
   const npm = (await import('../dist/index.mjs')).default as Record<string, unknown>;
   await withStub(page, gw, site, '/api-names', { full: true });
-  const loaded = await page.evaluate(() => Object.keys((window as any)._df).filter((k) => typeof (window as any)._df[k] == 'function').sort());
-  expect(Object.keys(npm).filter((k) => typeof npm[k] == 'function').sort()).toEqual(loaded);
+  const loaded = await page.evaluate(() =>
+    Object.keys((window as any)._df)
+      .filter((k) => typeof (window as any)._df[k] == 'function')
+      .sort(),
+  );
+  expect(
+    Object.keys(npm)
+      .filter((k) => typeof npm[k] == 'function')
+      .sort(),
+  ).toEqual(loaded);
 });

@@ -2,7 +2,16 @@
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
 import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
-import { oneTrustHead, oneTrustBanner, cookiebotHead, cookiebotBanner, tcfHead, tcfBanner, tcfCategories, TCF_ACCEPT } from './support/cmp-banners';
+import {
+  oneTrustHead,
+  oneTrustBanner,
+  cookiebotHead,
+  cookiebotBanner,
+  tcfHead,
+  tcfBanner,
+  tcfCategories,
+  TCF_ACCEPT,
+} from './support/cmp-banners';
 
 const ALL = { essential: true, functional: true, analytics: true, marketing: true, personalization: true };
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
@@ -12,7 +21,11 @@ const updates = (evs: any[]) => evs.filter((e) => e.type == 'track' && e.event =
 
 /** What the collector has stored on the site: `_df*` localStorage keys and the `_df_aid` cookie. */
 async function stored(page: Page, context: BrowserContext, siteUrl: string) {
-  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.indexOf('_df') == 0).sort());
+  const keys = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.indexOf('_df') == 0)
+      .sort(),
+  );
   const cookies = (await context.cookies(siteUrl)).filter((c) => c.name.indexOf('_df') == 0).map((c) => c.name);
   return { keys, cookies };
 }
@@ -34,7 +47,12 @@ test.describe('consent state through the API', () => {
     expect(errors).toEqual([]);
   });
 
-  test('_df.consent(): a consent_update is sent at once, once per change, across page views; later events carry the state', async ({ page, gw, site, errors }) => {
+  test('_df.consent(): a consent_update is sent at once, once per change, across page views; later events carry the state', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     // flushInterval 10 s: anything arriving sooner was sent "at once", not with the batch timer.
     await withStub(page, gw, site, '/consent/api', { body: `<script>_df.init({ flushInterval: 10000 })</script>` });
     const t0 = Date.now();
@@ -57,8 +75,13 @@ test.describe('consent state through the API', () => {
       df.consent({ personalization: false, tcString: 'CPabc' });
       df.track('after');
     });
-    const want2 = { categories: { analytics: true, marketing: false, personalization: false, tcString: 'CPabc' }, canonical: { ...want, personalization: false } };
-    await expect.poll(async () => names(await gw.events()), { timeout: 4000 }).toEqual(['page', 'consent_update', 'consent_update', 'after']);
+    const want2 = {
+      categories: { analytics: true, marketing: false, personalization: false, tcString: 'CPabc' },
+      canonical: { ...want, personalization: false },
+    };
+    await expect
+      .poll(async () => names(await gw.events()), { timeout: 4000 })
+      .toEqual(['page', 'consent_update', 'consent_update', 'after']);
     evs = await gw.events();
     expect(evs[2].context.consent).toEqual(want2);
     expect(evs[3].context.consent).toEqual(want2);
@@ -66,23 +89,38 @@ test.describe('consent state through the API', () => {
     // Next page view: the same state told again is not a change; a different one is.
     await page.reload();
     await collectorLoaded(page);
-    await page.evaluate(() => (window as any)._df.consent({ analytics: true, marketing: false, personalization: false, tcString: 'CPabc' }));
+    await page.evaluate(() =>
+      (window as any)._df.consent({ analytics: true, marketing: false, personalization: false, tcString: 'CPabc' }),
+    );
     await page.evaluate(() => (window as any)._df.flush());
     await stillAt(page, gw, 5, 500);
     expect(names(await gw.events())).toEqual(['page', 'consent_update', 'consent_update', 'after', 'page']);
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
     evs = await gw.waitFor(6, 4000);
-    expect(evs[5].context.consent).toEqual({ categories: { ...want2.categories, marketing: true }, canonical: { ...want2.canonical, marketing: true } });
+    expect(evs[5].context.consent).toEqual({
+      categories: { ...want2.categories, marketing: true },
+      canonical: { ...want2.canonical, marketing: true },
+    });
     expect(errors).toEqual([]);
   });
 });
 
 test.describe('OneTrust', () => {
-  test('requireConsent: nothing stored or sent before the banner; Accept sends what was held with its own times, then persists', async ({ page, context, gw, site, errors }) => {
-    const url = site.set('/consent/ot-hold', await stubPage(gw, { full: true,
-      head: oneTrustHead(),
-      body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click', { n: 1 })</script>${oneTrustBanner()}`,
-    }));
+  test('requireConsent: nothing stored or sent before the banner; Accept sends what was held with its own times, then persists', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = site.set(
+      '/consent/ot-hold',
+      await stubPage(gw, {
+        full: true,
+        head: oneTrustHead(),
+        body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click', { n: 1 })</script>${oneTrustBanner()}`,
+      }),
+    );
     await page.goto(url + '?utm_source=news&gclid=G1');
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.identify('user-7', { plan: 'pro' }));
@@ -128,7 +166,10 @@ test.describe('OneTrust', () => {
   });
 
   test('requireConsent: a fresh page view before any answer has a new in-memory anonymousId', async ({ page, context, gw, site }) => {
-    const { url } = await withStub(page, gw, site, '/consent/ot-mem', { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}` });
+    const { url } = await withStub(page, gw, site, '/consent/ot-mem', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}`,
+    });
     const a = await page.evaluate(() => (window as any)._df.getAnonymousId());
     await page.reload();
     await collectorLoaded(page);
@@ -140,11 +181,16 @@ test.describe('OneTrust', () => {
     await stillAt(page, gw, 0, 500);
   });
 
-  test('cmp only: Reject, then Accept, then withdraw on the banner; one consent_update per change with mapped categories and current codes', async ({ page, gw, site, errors }) => {
-    const url = site.set('/consent/ot-change', await stubPage(gw, { full: true,
-      head: oneTrustHead(),
-      body: `<script>_df.init({ cmp: 'onetrust' })</script>${oneTrustBanner()}`,
-    }));
+  test('cmp only: Reject, then Accept, then withdraw on the banner; one consent_update per change with mapped categories and current codes', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = site.set(
+      '/consent/ot-change',
+      await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust' })</script>${oneTrustBanner()}` }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     let evs = await gw.waitFor(1);
@@ -169,17 +215,35 @@ test.describe('OneTrust', () => {
     await stillAt(page, gw, 6, 1200);
     expect(names(evs)).toEqual(['page', 'consent_update', 'consent_update', 'consent_update', 'consent_update', 'after_withdraw']);
     const last = flat(evs[4]);
-    expect({ essential: last.essential, functional: last.functional, analytics: last.analytics, marketing: last.marketing, personalization: last.personalization }).toEqual(NONE);
-    expect({ C0001: last.C0001, C0002: last.C0002 === true, C0003: last.C0003 === true, C0004: last.C0004 === true }).toEqual({ C0001: true, C0002: false, C0003: false, C0004: false });
+    expect({
+      essential: last.essential,
+      functional: last.functional,
+      analytics: last.analytics,
+      marketing: last.marketing,
+      personalization: last.personalization,
+    }).toEqual(NONE);
+    expect({ C0001: last.C0001, C0002: last.C0002 === true, C0003: last.C0003 === true, C0004: last.C0004 === true }).toEqual({
+      C0001: true,
+      C0002: false,
+      C0003: false,
+      C0004: false,
+    });
     expect(flat(evs[5])).toEqual(last);
     expect(await page.evaluate(() => (window as any).pageWrapperCalls)).toBe(4);
     expect(errors).toEqual([]);
   });
 
   test('the OptanonConsent cookie of an earlier visit is read at start (URL-encoded groups)', async ({ page, context, gw, site }) => {
-    const url = site.set('/consent/ot-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>` }));
+    const url = site.set(
+      '/consent/ot-cookie',
+      await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>` }),
+    );
     await context.addCookies([
-      { name: 'OptanonConsent', value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=', url: site.url },
+      {
+        name: 'OptanonConsent',
+        value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=',
+        url: site.url,
+      },
       { name: 'OptanonAlertBoxClosed', value: '2026-11-01T00:00:00.000Z', url: site.url },
     ]);
     await page.goto(url);
@@ -190,15 +254,27 @@ test.describe('OneTrust', () => {
   });
 });
 
-test('OneTrust at load, before the visitor chooses (defaults, OptanonWrapper called): held, not dropped', async ({ page, gw, site, errors }) => {
-  const url = site.set('/consent/ot-load', await stubPage(gw, { full: true,
-    head: oneTrustHead(),
-    body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click')</script>${oneTrustBanner()}`,
-  }));
+test('OneTrust at load, before the visitor chooses (defaults, OptanonWrapper called): held, not dropped', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
+  const url = site.set(
+    '/consent/ot-load',
+    await stubPage(gw, {
+      full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click')</script>${oneTrustBanner()}`,
+    }),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   // What the real SDK does as it loads: its defaults (necessary only), then OptanonWrapper().
-  await page.evaluate(() => { (window as any).OnetrustActiveGroups = ',C0001,'; (window as any).OptanonWrapper(); });
+  await page.evaluate(() => {
+    (window as any).OnetrustActiveGroups = ',C0001,';
+    (window as any).OptanonWrapper();
+  });
   await page.waitForTimeout(1200);
   expect(await gw.events()).toEqual([]);
   await page.click('#onetrust-accept-btn-handler');
@@ -208,11 +284,20 @@ test('OneTrust at load, before the visitor chooses (defaults, OptanonWrapper cal
 });
 
 test.describe('Cookiebot', () => {
-  test('requireConsent: Cookiebot present but unanswered holds (not drops); Allow all sends it; Deny later stops sending', async ({ page, gw, site, errors }) => {
-    const url = site.set('/consent/cb', await stubPage(gw, { full: true,
-      head: cookiebotHead(),
-      body: `<script>_df.init({ cmp: 'cookiebot', requireConsent: true }); _df.track('early')</script>${cookiebotBanner()}`,
-    }));
+  test('requireConsent: Cookiebot present but unanswered holds (not drops); Allow all sends it; Deny later stops sending', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = site.set(
+      '/consent/cb',
+      await stubPage(gw, {
+        full: true,
+        head: cookiebotHead(),
+        body: `<script>_df.init({ cmp: 'cookiebot', requireConsent: true }); _df.track('early')</script>${cookiebotBanner()}`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await stillAt(page, gw, 0, 1200);
@@ -226,9 +311,26 @@ test.describe('Cookiebot', () => {
     expect(errors).toEqual([]);
   });
 
-  test('the CookieConsent cookie is read at start; Deny on the banner is a consent_update and gates tracking', async ({ page, context, gw, site }) => {
-    const url = site.set('/consent/cb-cookie', await stubPage(gw, { full: true, body: `<script>_df.init({ cmp: 'cookiebot' })</script>${cookiebotBanner()}<script>window.Cookiebot = window.Cookiebot || {}</script>` }));
-    await context.addCookies([{ name: 'CookieConsent', value: '{stamp:%27x%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1}', url: site.url }]);
+  test('the CookieConsent cookie is read at start; Deny on the banner is a consent_update and gates tracking', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const url = site.set(
+      '/consent/cb-cookie',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ cmp: 'cookiebot' })</script>${cookiebotBanner()}<script>window.Cookiebot = window.Cookiebot || {}</script>`,
+      }),
+    );
+    await context.addCookies([
+      {
+        name: 'CookieConsent',
+        value: '{stamp:%27x%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1}',
+        url: site.url,
+      },
+    ]);
     await page.goto(url);
     let evs = await gw.waitFor(2);
     const want = { ...NONE, analytics: true, necessary: true, preferences: false, statistics: false };
@@ -242,13 +344,23 @@ test.describe('Cookiebot', () => {
 });
 
 test.describe('IAB TCF v2', () => {
-  test("requireConsent 'marketing': measurement-only is a denial (held dropped and counted); Accept all later sends from then on", async ({ page, context, gw, site, errors }) => {
+  test("requireConsent 'marketing': measurement-only is a denial (held dropped and counted); Accept all later sends from then on", async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set('/consent/tcf', await stubPage(gw, { full: true,
-      head: tcfHead(),
-      body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'marketing', debug: true }); _df.track('landing_cta')</script>${tcfBanner()}`,
-    }));
+    const url = site.set(
+      '/consent/tcf',
+      await stubPage(gw, {
+        full: true,
+        head: tcfHead(),
+        body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'marketing', debug: true }); _df.track('landing_cta')</script>${tcfBanner()}`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await stillAt(page, gw, 0, 1200);
@@ -274,12 +386,29 @@ test.describe('IAB TCF v2', () => {
   });
 
   test('TCF mapping per purpose, and gdprApplies:false grants everything', async ({ page, gw, site }) => {
-    const url = site.set('/consent/tcf-map', await stubPage(gw, { full: true, head: tcfHead({ stored: [1, 5, 6] }), body: `<script>_df.init({ cmp: 'tcf', autoPage: false })</script>` }));
+    const url = site.set(
+      '/consent/tcf-map',
+      await stubPage(gw, {
+        full: true,
+        head: tcfHead({ stored: [1, 5, 6] }),
+        body: `<script>_df.init({ cmp: 'tcf', autoPage: false })</script>`,
+      }),
+    );
     await page.goto(url);
     let evs = await gw.waitFor(1);
-    expect(evs[0].context.consent).toEqual({ categories: tcfCategories([1, 5, 6]), canonical: { ...NONE, functional: true, personalization: true } });
+    expect(evs[0].context.consent).toEqual({
+      categories: tcfCategories([1, 5, 6]),
+      canonical: { ...NONE, functional: true, personalization: true },
+    });
     expect(evs[0].context.consent.categories.tcString).toBe('CP-fake-156');
-    const url2 = site.set('/consent/tcf-nogdpr', await stubPage(gw, { full: true, head: tcfHead({ gdprApplies: false }), body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>` }));
+    const url2 = site.set(
+      '/consent/tcf-nogdpr',
+      await stubPage(gw, {
+        full: true,
+        head: tcfHead({ gdprApplies: false }),
+        body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>`,
+      }),
+    );
     await page.goto(url2);
     evs = await gw.waitFor(3);
     expect(names(evs.slice(1)).sort()).toEqual(['consent_update', 'page']);
@@ -310,12 +439,18 @@ test.describe('hold until consent through the API', () => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await delayCollector(page, 300);
-    const { url } = await withStub(page, gw, site, '/consent/deny', { body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>` });
+    const { url } = await withStub(page, gw, site, '/consent/deny', {
+      body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>`,
+    });
     await page.evaluate(() => (window as any)._df.consent({ analytics: false }));
     await expect.poll(() => warnings.some((w) => /dropped 3 held events/.test(w))).toBe(true);
     await stillAt(page, gw, 0, 1200);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.track('c'); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: true });
+      df.track('c');
+    });
     const evs = await gw.waitFor(2);
     await stillAt(page, gw, 2, 1200);
     expect(names(evs)).toEqual(['consent_update', 'c']);
@@ -339,7 +474,9 @@ async function recordWrites(page: Page) {
     const d = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie')!;
     Object.defineProperty(Document.prototype, 'cookie', {
       configurable: true,
-      get() { return d.get!.call(this); },
+      get() {
+        return d.get!.call(this);
+      },
       set(v: string) {
         if (w.__watch && /^_df/.test(v) && !/max-age=(0|-)/.test(v)) w.__writes.push('cookie:' + v.split('=')[0]);
         d.set!.call(this, v);
@@ -351,18 +488,32 @@ async function recordWrites(page: Page) {
 const canon = (e: any) => e.context.consent.canonical;
 
 test.describe('withdrawal, order and late configuration', () => {
-  test('withdrawal: earlier events delivered, ONE consent_update (anonymousId + consent only), nothing written from then on, stored identity and queue removed; re-grant starts afresh', async ({ page, context, gw, site, errors }) => {
+  test('withdrawal: earlier events delivered, ONE consent_update (anonymousId + consent only), nothing written from then on, stored identity and queue removed; re-grant starts afresh', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await recordWrites(page);
-    const { url } = await withStub(page, gw, site, '/consent/withdraw', { body: `<script>_df.init({ requireConsent: true, debug: true })</script>` });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { email: 'a@example.com' }); df.group('g1', { plan: 'pro' }); });
+    const { url } = await withStub(page, gw, site, '/consent/withdraw', {
+      body: `<script>_df.init({ requireConsent: true, debug: true })</script>`,
+    });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: true });
+      df.identify('u1', { email: 'a@example.com' });
+      df.group('g1', { plan: 'pro' });
+    });
     await gw.waitFor(4);
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
     expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
     // Withdrawal, with an event of the same task before it, and identity calls after it.
     await page.evaluate(() => {
-      const w = window as any, df = w._df;
+      const w = window as any,
+        df = w._df;
       df.track('before', { n: 1 });
       w.__watch = 1;
       df.consent({ analytics: false });
@@ -387,7 +538,12 @@ test.describe('withdrawal, order and late configuration', () => {
     expect(warnings.some((x) => /after dropped: no analytics consent/.test(x))).toBe(true);
     expect(JSON.stringify(await gw.events())).not.toContain('typed-after-refusal');
     // Re-grant: a new anonymousId, nothing of the old user.
-    await page.evaluate(() => { const w = window as any; w.__watch = 0; w._df.consent({ analytics: true }); w._df.track('again'); });
+    await page.evaluate(() => {
+      const w = window as any;
+      w.__watch = 0;
+      w._df.consent({ analytics: true });
+      w._df.track('again');
+    });
     const all = await gw.waitFor(8);
     expect(names(all.slice(6))).toEqual(['consent_update', 'again']);
     for (const e of all.slice(6)) {
@@ -403,8 +559,16 @@ test.describe('withdrawal, order and late configuration', () => {
 
   test('deny from the start writes nothing, not even _df_cs', async ({ page, context, gw, site }) => {
     await recordWrites(page);
-    const { url } = await withStub(page, gw, site, '/consent/deny-nowrite', { body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>` });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: false }); df.identify('u1', { email: 'x@example.com' }); df.alias('u2'); df.reset(); });
+    const { url } = await withStub(page, gw, site, '/consent/deny-nowrite', {
+      body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>`,
+    });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: false });
+      df.identify('u1', { email: 'x@example.com' });
+      df.alias('u2');
+      df.reset();
+    });
     await stillAt(page, gw, 0, 1200);
     expect(await page.evaluate(() => (window as any).__writes)).toEqual([]);
     expect(await stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
@@ -412,13 +576,23 @@ test.describe('withdrawal, order and late configuration', () => {
 
   test('reset() before the grant is not undone by the grant', async ({ page, context, gw, site }) => {
     const { url } = await withStub(page, gw, site, '/consent/reset-first', { body: `<script>_df.init({ requireConsent: true })</script>` });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro' }); df.group('g1'); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: true });
+      df.identify('u1', { plan: 'pro' });
+      df.group('g1');
+    });
     await gw.waitFor(4);
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
     // Next page view: consent not yet known (no CMP); the user logs out, then consent comes.
     await page.reload();
     await collectorLoaded(page);
-    await page.evaluate(() => { const df = (window as any)._df; df.reset(); df.track('logged_out'); df.consent({ analytics: true }); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.reset();
+      df.track('logged_out');
+      df.consent({ analytics: true });
+    });
     // (the same consent as last time: no consent_update)
     const evs = (await gw.waitFor(6)).slice(4);
     expect(names(evs).sort()).toEqual(['logged_out', 'page']);
@@ -439,11 +613,21 @@ test.describe('withdrawal, order and late configuration', () => {
 
   test('the same userId identified while consent is pending: stored traits merged on grant', async ({ page, gw, site }) => {
     await withStub(page, gw, site, '/consent/merge', { body: `<script>_df.init({ requireConsent: true })</script>` });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ analytics: true }); df.identify('u1', { plan: 'pro', n: 1 }); df.group('g1', { size: 5 }); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ analytics: true });
+      df.identify('u1', { plan: 'pro', n: 1 });
+      df.group('g1', { size: 5 });
+    });
     await gw.waitFor(4);
     await page.reload();
     await collectorLoaded(page);
-    await page.evaluate(() => { const df = (window as any)._df; df.identify('u1', { name: 'Ann', n: 2 }); df.group('g1', { tier: 'a' }); df.consent({ analytics: true }); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.identify('u1', { name: 'Ann', n: 2 });
+      df.group('g1', { tier: 'a' });
+      df.consent({ analytics: true });
+    });
     await gw.waitFor(7);
     const u = await page.evaluate(() => (window as any)._df.user());
     expect(u.traits).toEqual({ plan: 'pro', name: 'Ann', n: 2 });
@@ -451,17 +635,31 @@ test.describe('withdrawal, order and late configuration', () => {
     expect((await page.evaluate(() => JSON.parse(localStorage.getItem('_df_id')!))).traits).toEqual({ plan: 'pro', name: 'Ann', n: 2 });
   });
 
-  test('late init({requireConsent}) after start: gates what follows, its stored identity removed, held until the grant; debug names what it could not change', async ({ page, context, gw, site, errors }) => {
+  test('late init({requireConsent}) after start: gates what follows, its stored identity removed, held until the grant; debug names what it could not change', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set('/consent/late-init', await stubPage(gw, { body: `<script>_df.ready(function () { window.readyFired = true })</script>` }));
+    const url = site.set(
+      '/consent/late-init',
+      await stubPage(gw, { body: `<script>_df.ready(function () { window.readyFired = true })</script>` }),
+    );
     await page.goto(url);
     await page.waitForFunction(() => (window as any).readyFired === true);
     await gw.waitFor(1);
     expect((await stored(page, context, site.url)).cookies).toEqual(['_df_aid']);
     const anon = await page.evaluate(() => (window as any)._df.getAnonymousId());
     await recordWrites(page); // (for the next page view)
-    await page.evaluate(() => { const df = (window as any)._df; df.init({ requireConsent: true, debug: true, pipelineKey: 'dk_test_other', autoPage: true }); df.track('late'); df.identify('u1'); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.init({ requireConsent: true, debug: true, pipelineKey: 'dk_test_other', autoPage: true });
+      df.track('late');
+      df.identify('u1');
+    });
     await stillAt(page, gw, 1, 1500);
     await expect.poll(() => stored(page, context, site.url)).toEqual({ keys: [], cookies: [] });
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual(NONE);
@@ -476,13 +674,24 @@ test.describe('withdrawal, order and late configuration', () => {
   });
 
   test('late init() in the full build: batchSize and flushInterval apply; a late cmp is read', async ({ page, gw, site, errors }) => {
-    const url = site.set('/consent/late-full', await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.ready(function () { window.readyFired = true })</script>${oneTrustBanner()}` }));
+    const url = site.set(
+      '/consent/late-full',
+      await stubPage(gw, {
+        full: true,
+        head: oneTrustHead(),
+        body: `<script>_df.ready(function () { window.readyFired = true })</script>${oneTrustBanner()}`,
+      }),
+    );
     await page.goto(url);
     await page.waitForFunction(() => (window as any).readyFired === true);
     await gw.waitFor(1);
     // batchSize 3: a full batch goes at once; the rest waits for the 60 s interval (the defaults,
     // 10 and 1 s, would have sent all five within a second).
-    await page.evaluate(() => { const df = (window as any)._df; df.init({ batchSize: 3, flushInterval: 60000 }); for (const n of ['a', 'b', 'c', 'd', 'e']) df.track(n); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.init({ batchSize: 3, flushInterval: 60000 });
+      for (const n of ['a', 'b', 'c', 'd', 'e']) df.track(n);
+    });
     expect(names(await gw.waitFor(4))).toEqual(['page', 'a', 'b', 'c']);
     await stillAt(page, gw, 4, 1500);
     await page.evaluate(() => (window as any)._df.track('f'));
@@ -493,8 +702,16 @@ test.describe('withdrawal, order and late configuration', () => {
     expect(errors).toEqual([]);
   });
 
-  test('context.consent has both views: the CMP codes verbatim (or what the page passed) and the canonical five; getConsent() is the canonical view', async ({ page, gw, site }) => {
-    await withStub(page, gw, site, '/consent/schema', { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}` });
+  test('context.consent has both views: the CMP codes verbatim (or what the page passed) and the canonical five; getConsent() is the canonical view', async ({
+    page,
+    gw,
+    site,
+  }) => {
+    await withStub(page, gw, site, '/consent/schema', {
+      full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ cmp: 'onetrust', autoPage: false })</script>${oneTrustBanner()}`,
+    });
     await page.click('#ot-save-stats');
     let evs = await gw.waitFor(1);
     const codes = evs[0].context.consent.categories;
@@ -502,8 +719,14 @@ test.describe('withdrawal, order and late configuration', () => {
     expect(Object.keys(codes).every((k) => /^C000\d$/.test(k))).toBe(true);
     expect(evs[0].context.consent.canonical).toEqual({ ...NONE, analytics: true });
     expect(await page.evaluate(() => (window as any)._df.getConsent())).toEqual({ ...NONE, analytics: true });
-    await page.evaluate(() => { const df = (window as any)._df; df.consent({ marketing: true, vendor_x: 'granted' }); });
+    await page.evaluate(() => {
+      const df = (window as any)._df;
+      df.consent({ marketing: true, vendor_x: 'granted' });
+    });
     evs = await gw.waitFor(2);
-    expect(evs[1].context.consent).toEqual({ categories: { ...codes, marketing: true, vendor_x: 'granted' }, canonical: { ...NONE, analytics: true, marketing: true } });
+    expect(evs[1].context.consent).toEqual({
+      categories: { ...codes, marketing: true, vendor_x: 'granted' },
+      canonical: { ...NONE, analytics: true, marketing: true },
+    });
   });
 });

@@ -9,7 +9,8 @@ const fire = (page: Page, tag: string, n: number, from = 0, pad = 0) =>
   page.evaluate(
     ([tag, n, from, pad]) => {
       const p = 'x'.repeat(pad as number);
-      for (let i = from as number; i < (from as number) + (n as number); i++) (window as any)._df.track('evt', { scenario: tag, n: i, ...(pad ? { pad: p } : {}) });
+      for (let i = from as number; i < (from as number) + (n as number); i++)
+        (window as any)._df.track('evt', { scenario: tag, n: i, ...(pad ? { pad: p } : {}) });
     },
     [tag, n, from, pad] as const,
   );
@@ -28,7 +29,11 @@ const fireRandom = (page: Page, tag: string, n: number, from: number, pad: numbe
   );
 
 /** What the gateway saw of /v1/batch requests, measured on the server: arrival time, and whether the client hung up before the answer. */
-interface Arrival { at: number; path: string; aborted?: boolean }
+interface Arrival {
+  at: number;
+  path: string;
+  aborted?: boolean;
+}
 function arrivals(gateway: any, path = '/v1/batch'): Arrival[] {
   const seen: Arrival[] = [];
   gateway.server.on('request', (req: any, res: any) => {
@@ -143,16 +148,27 @@ test('5b. two tabs of one site in normal operation send no event twice', async (
   expect((await gw.stats()).received).toBe(100);
 });
 
-test('5c. a dead tab\'s stored queue is adopted by a live tab', async ({ page, gw, site }) => {
+test("5c. a dead tab's stored queue is adopted by a live tab", async ({ page, gw, site }) => {
   const { url } = await withStub(page, gw, site, '/s5c', { body: `<script>_df.init({ autoPage: false })</script>` });
   // What a crashed tab leaves behind: its own queue key, heartbeat three minutes old.
   await page.evaluate(() => {
     const df = (window as any)._df;
     const anon = df.getAnonymousId();
     const evs = Array.from({ length: 12 }, (_, n) => ({
-      type: 'track', event: 'evt', properties: { scenario: 's5c', n }, anonymousId: anon,
-      context: { page: { url: location.href, path: '/', referrer: '', title: '', search: '' }, screen: { width: 1, height: 1 }, locale: 'en', timezone: 'UTC', userAgent: 'x', library: { name: '@datafly/collector', version: df.version } },
-      timestamp: new Date(Date.now() - 600000).toISOString(), messageId: 'df-' + crypto.randomUUID(),
+      type: 'track',
+      event: 'evt',
+      properties: { scenario: 's5c', n },
+      anonymousId: anon,
+      context: {
+        page: { url: location.href, path: '/', referrer: '', title: '', search: '' },
+        screen: { width: 1, height: 1 },
+        locale: 'en',
+        timezone: 'UTC',
+        userAgent: 'x',
+        library: { name: '@datafly/collector', version: df.version },
+      },
+      timestamp: new Date(Date.now() - 600000).toISOString(),
+      messageId: 'df-' + crypto.randomUUID(),
     }));
     localStorage.setItem('_df_q.deadbeef', JSON.stringify({ h: Date.now() - 180000, e: evs }));
   });
@@ -167,7 +183,9 @@ test('5c. a dead tab\'s stored queue is adopted by a live tab', async ({ page, g
 test('6a. localStorage throwing on every call', async ({ page, gw, site, errors }) => {
   await page.addInitScript(() => {
     for (const m of ['getItem', 'setItem', 'removeItem', 'key', 'clear'] as const)
-      (Storage.prototype as any)[m] = () => { throw new DOMException('denied', 'SecurityError'); };
+      (Storage.prototype as any)[m] = () => {
+        throw new DOMException('denied', 'SecurityError');
+      };
   });
   watch(page, errors);
   await withStub(page, gw, site, '/s6a', { body: `<script>_df.init({ autoPage: false })</script>` });
@@ -182,7 +200,11 @@ test('6b. localStorage full', async ({ page, gw, site, errors }) => {
   const filled = await page.evaluate(() => {
     const chunk = 'x'.repeat(256 * 1024);
     let i = 0;
-    try { for (; i < 200; i++) localStorage.setItem('junk' + i, chunk); } catch { return i; }
+    try {
+      for (; i < 200; i++) localStorage.setItem('junk' + i, chunk);
+    } catch {
+      return i;
+    }
     return -1;
   });
   expect(filled).toBeGreaterThan(0);
@@ -195,7 +217,9 @@ test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ 
   test.setTimeout(90_000);
   const warnings: string[] = [];
   page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-  const { url } = await withStub(page, gw, site, '/s7', { body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>` });
+  const { url } = await withStub(page, gw, site, '/s7', {
+    body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>`,
+  });
   const requests: number[] = [];
   page.on('request', (r) => r.url().includes('/v1/batch') && requests.push((r.postDataBuffer() || Buffer.alloc(0)).length));
   await gw.faults({ status: 413, count: 1 });
@@ -214,7 +238,15 @@ test('400 on a batch isolates the bad event: the good ones still arrive', async 
   await page.evaluate(() => {
     const key = Object.keys(localStorage).find((k) => k.startsWith('_df_q.'));
     const anon = (window as any)._df.getAnonymousId();
-    const bad = { type: 'track', event: 'bad', properties: { scenario: 'bad' }, anonymousId: anon, context: {}, timestamp: 'yesterday', messageId: 'df-' + crypto.randomUUID() };
+    const bad = {
+      type: 'track',
+      event: 'bad',
+      properties: { scenario: 'bad' },
+      anonymousId: anon,
+      context: {},
+      timestamp: 'yesterday',
+      messageId: 'df-' + crypto.randomUUID(),
+    };
     localStorage.setItem('_df_q.0ld', JSON.stringify({ h: 0, e: [bad] }));
     return key;
   });
@@ -240,17 +272,24 @@ test('flush() reports what failed for good and never rejects', async ({ page, gw
 });
 
 test('events the page makes in its own exit handlers (after ours) still leave with the page', async ({ page, gw, site }) => {
-  const url = site.set('/exit', await stubPage(gw, { body: `<script>
+  const url = site.set(
+    '/exit',
+    await stubPage(gw, {
+      body: `<script>
     _df.init({ autoPage: false, flushInterval: 10000 });
     _df.track('before');
     document.addEventListener('visibilitychange', function () { if (document.visibilityState == 'hidden') _df.track('exit_vis'); });
     addEventListener('pagehide', function () { _df.track('exit_pagehide'); });
-  </script>` }));
+  </script>`,
+    }),
+  );
   const other = site.set('/exit-next', '<!doctype html><title>next</title>').replace('localhost', '127.0.0.1');
   await page.goto(url);
   await collectorLoaded(page);
   await page.goto(other);
-  await expect.poll(async () => (await gw.events()).map((e) => e.event).sort(), { timeout: 5000 }).toEqual(['before', 'exit_pagehide', 'exit_vis']);
+  await expect
+    .poll(async () => (await gw.events()).map((e) => e.event).sort(), { timeout: 5000 })
+    .toEqual(['before', 'exit_pagehide', 'exit_vis']);
 });
 
 test('a new event during a failing request does not cut Retry-After short', async ({ page, gw, site, gateway }) => {
@@ -293,11 +332,19 @@ test('a tab that is only hidden keeps its queue: another tab does not adopt it',
 // ~130 KB pending at unload while a normal batch is still in flight: the unload plan fills what is
 // left of the 64 KB keepalive budget with the oldest events, at once (issue 10, item 1).
 for (const how of ['navigation', 'tab close'] as const) {
-  test(`1${how == 'navigation' ? 'b' : 'c'}. ~130 KB pending at ${how}, a batch in flight: a full budget of the oldest events leaves at once`, async ({ page, context, gw, site }) => {
+  test(`1${how == 'navigation' ? 'b' : 'c'}. ~130 KB pending at ${how}, a batch in flight: a full budget of the oldest events leaves at once`, async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
     const tag = how == 'navigation' ? 's1b' : 's1c';
     // d.full.js: the batch in flight goes gzip (full build only, README "Builds"), so it takes less
     // of the 64 KB keepalive budget; d.js sends it as text and fits ~63 KB of events at once.
-    const url = site.set('/' + tag, await stubPage(gw, { full: true, body: `<script>_df.init({ autoPage: false, flushInterval: 60000 })</script>` }));
+    const url = site.set(
+      '/' + tag,
+      await stubPage(gw, { full: true, body: `<script>_df.init({ autoPage: false, flushInterval: 60000 })</script>` }),
+    );
     const other = site.set('/' + tag + '-next', '<!doctype html><title>next</title>').replace('localhost', '127.0.0.1');
     await page.goto(url);
     await collectorLoaded(page);
@@ -322,7 +369,15 @@ for (const how of ['navigation', 'tab close'] as const) {
     // The rest is stored: the next page view of the site sends it.
     const next = how == 'navigation' ? page : await context.newPage();
     await (how == 'navigation' ? page.goBack() : next.goto(url));
-    noLoss(await prove(gw, tag, 50, 15000, `1${how == 'navigation' ? 'b' : 'c'}. ~130 KB pending at ${how}, a batch in flight (≥ 64 KB of the oldest at once)`));
+    noLoss(
+      await prove(
+        gw,
+        tag,
+        50,
+        15000,
+        `1${how == 'navigation' ? 'b' : 'c'}. ~130 KB pending at ${how}, a batch in flight (≥ 64 KB of the oldest at once)`,
+      ),
+    );
   });
 }
 
@@ -347,16 +402,31 @@ test('adopting an orphaned queue with storage full keeps the orphan (the only du
   const { url } = await withStub(page, gw, site, '/adopt-full', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => {
     const evs = Array.from({ length: 5 }, (_, n) => ({
-      type: 'track', event: 'evt', properties: { scenario: 'sfull', n }, anonymousId: (window as any)._df.getAnonymousId(),
-      context: { page: { url: location.href, path: '/', referrer: '', title: '', search: '' }, screen: { width: 1, height: 1 }, locale: 'en', timezone: 'UTC', userAgent: 'x', library: { name: '@datafly/collector', version: (window as any)._df.version } },
-      timestamp: new Date().toISOString(), messageId: 'df-' + crypto.randomUUID(),
+      type: 'track',
+      event: 'evt',
+      properties: { scenario: 'sfull', n },
+      anonymousId: (window as any)._df.getAnonymousId(),
+      context: {
+        page: { url: location.href, path: '/', referrer: '', title: '', search: '' },
+        screen: { width: 1, height: 1 },
+        locale: 'en',
+        timezone: 'UTC',
+        userAgent: 'x',
+        library: { name: '@datafly/collector', version: (window as any)._df.version },
+      },
+      timestamp: new Date().toISOString(),
+      messageId: 'df-' + crypto.randomUUID(),
     }));
     for (const k of Object.keys(localStorage)) localStorage.removeItem(k);
     localStorage.setItem('_df_q.orphan', JSON.stringify({ h: 0, e: evs }));
     // Fill storage to the last byte.
     let n = 1 << 20;
     for (let i = 0; n; i++)
-      try { localStorage.setItem('junk' + i, 'x'.repeat(n)); } catch { n >>= 1; }
+      try {
+        localStorage.setItem('junk' + i, 'x'.repeat(n));
+      } catch {
+        n >>= 1;
+      }
   });
   await page.reload();
   await collectorLoaded(page);

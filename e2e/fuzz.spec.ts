@@ -59,7 +59,12 @@ function runCalls(page: Page, seq: Call[], reset: boolean): Promise<string[]> {
 
 /** flush(), bounded: a flush that never settles is a failure of its own, not a hung test. */
 const flushOrTimeout = (page: Page) =>
-  page.evaluate(() => Promise.race([(window as any)._df.flush().then(() => 'flushed'), new Promise((r) => setTimeout(() => r('flush() did not settle in 10 s'), 10000))]));
+  page.evaluate(() =>
+    Promise.race([
+      (window as any)._df.flush().then(() => 'flushed'),
+      new Promise((r) => setTimeout(() => r('flush() did not settle in 10 s'), 10000)),
+    ]),
+  );
 
 const show = (e: any) => {
   const o: any = { type: e.type };
@@ -159,7 +164,10 @@ test('fuzz: random call sequences queued on the stub, replayed by the collector'
         await collectorLoaded(page);
         expect(await flushOrTimeout(page), 'flush() settles').toBe('flushed');
         const state = freshState();
-        const want: Expected[] = [{ type: 'page', properties: {}, seg: 0 }, ...seq.map((c) => model(state, c)).filter((e): e is Expected => !!e)];
+        const want: Expected[] = [
+          { type: 'page', properties: {}, seg: 0 },
+          ...seq.map((c) => model(state, c)).filter((e): e is Expected => !!e),
+        ];
         await verify(gw, g, threw, seq.length, offset, want);
       } finally {
         await context.close();

@@ -68,7 +68,14 @@ test('a foreign page cannot read or stream /debug, nor reset or reconfigure the 
     };
   }, gw.url);
 
-  expect(outcome).toEqual({ events: 'blocked', stats: 'blocked', rejected: 'blocked', faults: 'blocked', stream: 'blocked', opaque: 'opaque 0' });
+  expect(outcome).toEqual({
+    events: 'blocked',
+    stats: 'blocked',
+    rejected: 'blocked',
+    faults: 'blocked',
+    stream: 'blocked',
+    opaque: 'opaque 0',
+  });
   // Nothing changed: the event is still there, no fault is armed.
   const events = await gw.events();
   expect(events.map((e) => e.traits)).toEqual([secret]);
@@ -95,21 +102,35 @@ test('a plain cross-site form post cannot reset the gateway or arm faults', asyn
   expect(await (await fetch(gw.url + '/debug/faults')).json()).toMatchObject({ status: null });
 });
 
-test('the same foreign page can still send its events (ingestion CORS), and the gateway\'s own /debug page works', async ({ page, gw, site }) => {
+test("the same foreign page can still send its events (ingestion CORS), and the gateway's own /debug page works", async ({
+  page,
+  gw,
+  site,
+}) => {
   const url = site.set('/shop.html', '<!doctype html><title>shop</title>');
   await page.goto(url);
-  const status = await page.evaluate(async ([gwUrl, key]) => {
-    const ev = { type: 'track', event: 'add_to_cart', messageId: crypto.randomUUID(), timestamp: new Date().toISOString() };
-    const r = await fetch(`${gwUrl}/v1/batch?key=${key}`, { method: 'POST', credentials: 'include', body: JSON.stringify({ batch: [ev] }) });
-    return `${r.status} ${JSON.stringify(await r.json())}`;
-  }, [gw.url, KEY]);
+  const status = await page.evaluate(
+    async ([gwUrl, key]) => {
+      const ev = { type: 'track', event: 'add_to_cart', messageId: crypto.randomUUID(), timestamp: new Date().toISOString() };
+      const r = await fetch(`${gwUrl}/v1/batch?key=${key}`, {
+        method: 'POST',
+        credentials: 'include',
+        body: JSON.stringify({ batch: [ev] }),
+      });
+      return `${r.status} ${JSON.stringify(await r.json())}`;
+    },
+    [gw.url, KEY],
+  );
   expect(status).toBe('200 {"success":true,"accepted":1,"duplicates":0}');
   const [ev] = await gw.events();
   expect(ev.anonymousId).toEqual(expect.any(String)); // filled from the _dfid cookie
 
   // The gateway's own live page: lists the event, shows rejected requests in their tab, and its
   // "Clear all events" button (a same-origin POST) works.
-  await fetch(`${gw.url}/v1/t?key=${KEY}`, { method: 'POST', body: JSON.stringify({ type: 'track', event: '', messageId: 'x', timestamp: new Date().toISOString() }) });
+  await fetch(`${gw.url}/v1/t?key=${KEY}`, {
+    method: 'POST',
+    body: JSON.stringify({ type: 'track', event: '', messageId: 'x', timestamp: new Date().toISOString() }),
+  });
   await page.goto(gw.url + '/debug');
   await expect(page.locator('#events .event')).toHaveCount(1);
   await expect(page.locator('#rejected-count')).toHaveText('1');
@@ -139,7 +160,12 @@ test('the live page renders stored events whatever their field types (an older s
   }
 });
 
-test('the pixel in a real page: an <img> records the event; a refused pixel is still an image, listed on /debug/rejected', async ({ page, gw, site, errors }) => {
+test('the pixel in a real page: an <img> records the event; a refused pixel is still an image, listed on /debug/rejected', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const url = site.set(
     '/newsletter.html',
     `<!doctype html><title>newsletter</title>
@@ -151,7 +177,9 @@ test('the pixel in a real page: an <img> records the event; a refused pixel is s
   const sizes = await page.evaluate(() => [...document.images].map((i) => `${i.id} ${i.naturalWidth}x${i.naturalHeight}`));
   expect(sizes).toEqual(['ok 1x1', 'bad 1x1']);
   const events = await gw.events();
-  expect(events.map((e) => [e.type, e.event, e.messageId, e.properties])).toEqual([['track', 'newsletter_open', 'nl-1', { campaign: { id: 'spring' } }]]);
+  expect(events.map((e) => [e.type, e.event, e.messageId, e.properties])).toEqual([
+    ['track', 'newsletter_open', 'nl-1', { campaign: { id: 'spring' } }],
+  ]);
   // From Referer, which browsers trim to the origin across origins (strict-origin-when-cross-origin).
   expect(events[0].context.page.url).toBe(new URL(url).origin + '/');
   const rejected = await (await fetch(gw.url + '/debug/rejected')).json();

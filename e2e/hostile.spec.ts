@@ -63,11 +63,38 @@ function badIds() {
       threw.push(m + ': ' + e);
     }
   };
-  const snap = () => { try { return JSON.stringify(df.user()); } catch { return 'n/a'; } };
+  const snap = () => {
+    try {
+      return JSON.stringify(df.user());
+    } catch {
+      return 'n/a';
+    }
+  };
   call('identify', 'base-user', { a: 1 });
   call('group', 'base-group', { g: 1 });
   const before = snap();
-  const bad: any[] = [null, undefined, {}, [], ['a'], '', '   ', '\n\t\u00a0\ufeff', 'x'.repeat(1025), NaN, Infinity, -Infinity, true, false, Symbol('s'), function f() {}, new Date(0), new String('str'), BigInt(10), new Map()];
+  const bad: any[] = [
+    null,
+    undefined,
+    {},
+    [],
+    ['a'],
+    '',
+    '   ',
+    '\n\t\u00a0\ufeff',
+    'x'.repeat(1025),
+    NaN,
+    Infinity,
+    -Infinity,
+    true,
+    false,
+    Symbol('s'),
+    function f() {},
+    new Date(0),
+    new String('str'),
+    BigInt(10),
+    new Map(),
+  ];
   const expectWarn: string[] = [];
   for (const v of bad) {
     call('identify', v, { b: 1 });
@@ -98,7 +125,11 @@ function badIds() {
 
 for (const mode of ['collector', 'stub'] as Mode[]) {
   test.describe(`bad input on the ${mode}`, () => {
-    test(`ids and names: every rejected value warns once, sends nothing, changes no state; numbers and padded strings pass (${mode})`, async ({ page, gw, site }) => {
+    test(`ids and names: every rejected value warns once, sends nothing, changes no state; numbers and padded strings pass (${mode})`, async ({
+      page,
+      gw,
+      site,
+    }) => {
       const g = await guard(page);
       const r = await scenario(page, gw, site, mode, `/bad-ids-${mode}`, badIds);
       expect(r.threw).toEqual([]);
@@ -120,13 +151,21 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
       expect(await g.violations()).toEqual([]);
     });
 
-    test(`ids that can't even be printed (Object.create(null), a throwing toString) are rejected with the documented warning (${mode})`, async ({ page, gw, site }) => {
+    test(`ids that can't even be printed (Object.create(null), a throwing toString) are rejected with the documented warning (${mode})`, async ({
+      page,
+      gw,
+      site,
+    }) => {
       const g = await guard(page);
       const r = await scenario(page, gw, site, mode, `/bad-ids2-${mode}`, () => {
         const df = (window as any)._df;
         const threw: string[] = [];
         const np = Object.create(null);
-        const ts = { toString() { throw new Error('toString'); } };
+        const ts = {
+          toString() {
+            throw new Error('toString');
+          },
+        };
         for (const v of [np, ts]) {
           for (const m of ['identify', 'group', 'track', 'alias', 'page']) {
             try {
@@ -148,7 +187,11 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
       expect(g.errors).toEqual([]);
     });
 
-    test(`traits and properties: non-plain objects are rejected with a warning; null/undefined mean {}; null-prototype objects pass (${mode})`, async ({ page, gw, site }) => {
+    test(`traits and properties: non-plain objects are rejected with a warning; null/undefined mean {}; null-prototype objects pass (${mode})`, async ({
+      page,
+      gw,
+      site,
+    }) => {
       const g = await guard(page);
       const r = await scenario(page, gw, site, mode, `/bad-bags-${mode}`, () => {
         const df = (window as any)._df;
@@ -164,7 +207,26 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
           a = 1;
         }
         call('identify', 'u-base', { base: 1 });
-        const bad: any[] = [[], [1], new Map([['a', 1]]), new Set([1]), new Thing(), new Date(0), 'str', 42, true, Symbol('s'), () => 1, /re/, new Error('e'), document.body, window, new Number(1), BigInt(3), new Uint8Array(2)];
+        const bad: any[] = [
+          [],
+          [1],
+          new Map([['a', 1]]),
+          new Set([1]),
+          new Thing(),
+          new Date(0),
+          'str',
+          42,
+          true,
+          Symbol('s'),
+          () => 1,
+          /re/,
+          new Error('e'),
+          document.body,
+          window,
+          new Number(1),
+          BigInt(3),
+          new Uint8Array(2),
+        ];
         const expectWarn: string[] = [];
         for (const v of bad) {
           call('track', 't_bad', v);
@@ -211,7 +273,11 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
       expect(g.errors).toEqual([]);
     });
 
-    test(`properties are copied clean (cycles, Date, BigInt, NaN, functions, symbols, DOM, depth 10, throwing getters) and never mutated (${mode})`, async ({ page, gw, site }) => {
+    test(`properties are copied clean (cycles, Date, BigInt, NaN, functions, symbols, DOM, depth 10, throwing getters) and never mutated (${mode})`, async ({
+      page,
+      gw,
+      site,
+    }) => {
       const g = await guard(page);
       const r = await scenario(page, gw, site, mode, `/clean-${mode}`, () => {
         const df = (window as any)._df;
@@ -219,15 +285,40 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
         for (let i = 0; i < 14; i++) chain = { a: chain };
         const div = document.createElement('div');
         const props: any = {
-          s: 'str', n: 1.5, b: true, nul: null, undef: undefined,
-          date: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)), badDate: new Date(NaN),
-          big: BigInt('12345678901234567890'), nan: NaN, inf: Infinity, ninf: -Infinity,
-          fn() { return 1; }, sym: Symbol('x'), el: div, doc: document, win: window, text: document.createTextNode('t'),
+          s: 'str',
+          n: 1.5,
+          b: true,
+          nul: null,
+          undef: undefined,
+          date: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)),
+          badDate: new Date(NaN),
+          big: BigInt('12345678901234567890'),
+          nan: NaN,
+          inf: Infinity,
+          ninf: -Infinity,
+          fn() {
+            return 1;
+          },
+          sym: Symbol('x'),
+          el: div,
+          doc: document,
+          win: window,
+          text: document.createTextNode('t'),
           arr: [1, undefined, () => 1, Symbol('y'), NaN, new Date(0), BigInt(2), div],
           chain,
-          get boom() { throw new Error('getter'); },
-          toj: { toJSON() { return { via: 'toJSON' }; } },
-          tojThrow: { toJSON() { throw new Error('toJSON'); } },
+          get boom() {
+            throw new Error('getter');
+          },
+          toj: {
+            toJSON() {
+              return { via: 'toJSON' };
+            },
+          },
+          tojThrow: {
+            toJSON() {
+              throw new Error('toJSON');
+            },
+          },
           frozen: Object.freeze({ f: Object.freeze([1, 2]) }),
         };
         props.self = props;
@@ -244,11 +335,21 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
         for (let o = chain; o.a; o = o.a) depth++;
         return {
           untouched:
-            Object.keys(props).join(',') == keysBefore && props.self === props && props.date instanceof Date &&
-            typeof props.big == 'bigint' && typeof props.fn == 'function' && props.arr.length == 8 &&
-            typeof props.arr[2] == 'function' && props.arr[7] === div && props.nestedCycle.back === props &&
-            props.el === div && Number.isNaN(props.nan) && depth == 14 && traits.d instanceof Date &&
-            Object.keys(traits).join(',') == 'd,list' && Object.keys(traits2).join(',') == 'e',
+            Object.keys(props).join(',') == keysBefore &&
+            props.self === props &&
+            props.date instanceof Date &&
+            typeof props.big == 'bigint' &&
+            typeof props.fn == 'function' &&
+            props.arr.length == 8 &&
+            typeof props.arr[2] == 'function' &&
+            props.arr[7] === div &&
+            props.nestedCycle.back === props &&
+            props.el === div &&
+            Number.isNaN(props.nan) &&
+            depth == 14 &&
+            traits.d instanceof Date &&
+            Object.keys(traits).join(',') == 'd,list' &&
+            Object.keys(traits2).join(',') == 'e',
         };
       });
       expect(r.untouched, "the caller's objects are unchanged").toBe(true);
@@ -259,9 +360,16 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
       let expectedChain: any = {};
       for (let i = 0; i < 8; i++) expectedChain = { a: expectedChain };
       expect(p).toEqual({
-        s: 'str', n: 1.5, b: true, nul: null,
-        date: '2024-01-02T03:04:05.678Z', badDate: null,
-        big: '12345678901234567890', nan: null, inf: null, ninf: null,
+        s: 'str',
+        n: 1.5,
+        b: true,
+        nul: null,
+        date: '2024-01-02T03:04:05.678Z',
+        badDate: null,
+        big: '12345678901234567890',
+        nan: null,
+        inf: null,
+        ninf: null,
         arr: [1, null, null, null, null, '1970-01-01T00:00:00.000Z', '2', null],
         chain: expectedChain,
         toj: { via: 'toJSON' },
@@ -298,20 +406,47 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
       expect(g.errors).toEqual([]);
     });
 
-    test(`every public method swallows its own errors: throwing Proxy, revoked Proxy, throwing toString, detached calls, ready() edge cases (${mode})`, async ({ page, gw, site }) => {
+    test(`every public method swallows its own errors: throwing Proxy, revoked Proxy, throwing toString, detached calls, ready() edge cases (${mode})`, async ({
+      page,
+      gw,
+      site,
+    }) => {
       const g = await guard(page);
       const r = await scenario(page, gw, site, mode, `/swallow-${mode}`, () => {
         const w = window as any;
         const df = w._df;
         const threw: string[] = [];
         const trapHandler: ProxyHandler<any> = {};
-        for (const t of ['get', 'has', 'ownKeys', 'getPrototypeOf', 'getOwnPropertyDescriptor', 'set', 'defineProperty', 'deleteProperty', 'apply', 'construct', 'isExtensible', 'preventExtensions', 'setPrototypeOf'])
-          (trapHandler as any)[t] = () => { throw new Error('trap ' + t); };
+        for (const t of [
+          'get',
+          'has',
+          'ownKeys',
+          'getPrototypeOf',
+          'getOwnPropertyDescriptor',
+          'set',
+          'defineProperty',
+          'deleteProperty',
+          'apply',
+          'construct',
+          'isExtensible',
+          'preventExtensions',
+          'setPrototypeOf',
+        ])
+          (trapHandler as any)[t] = () => {
+            throw new Error('trap ' + t);
+          };
         const TRAP = new Proxy({}, trapHandler);
         const rv = Proxy.revocable({}, {});
         rv.revoke();
         const REVOKED = rv.proxy;
-        const BADSTR = { toString() { throw new Error('ts'); }, valueOf() { throw new Error('vo'); } };
+        const BADSTR = {
+          toString() {
+            throw new Error('ts');
+          },
+          valueOf() {
+            throw new Error('vo');
+          },
+        };
         w.readyRuns = 0;
         const results: any[] = [];
         const call = (m: string, ...a: any[]) => {
@@ -341,18 +476,37 @@ for (const mode of ['collector', 'stub'] as Mode[]) {
         }
         call('track', BADSTR);
         call('track', 'tr_badstr', BADSTR); // valid: functions are dropped, {} remains
-        call('ready', () => { throw new Error('ready threw'); });
-        call('ready', () => { w.readyRuns++; });
+        call('ready', () => {
+          throw new Error('ready threw');
+        });
+        call('ready', () => {
+          w.readyRuns++;
+        });
         call('ready');
         call('ready', 'not a function');
         call('debug', false);
         // Detached and re-bound calls.
         const { track } = df;
-        try { track('detached'); } catch (e) { threw.push('detached: ' + e); }
-        try { df.track.call(null, 'called_on_null'); } catch (e) { threw.push('call(null): ' + e); }
-        try { df.track.apply(undefined, ['applied', { x: 1 }]); } catch (e) { threw.push('apply: ' + e); }
+        try {
+          track('detached');
+        } catch (e) {
+          threw.push('detached: ' + e);
+        }
+        try {
+          df.track.call(null, 'called_on_null');
+        } catch (e) {
+          threw.push('call(null): ' + e);
+        }
+        try {
+          df.track.apply(undefined, ['applied', { x: 1 }]);
+        } catch (e) {
+          threw.push('apply: ' + e);
+        }
         // Whatever flush() returns (a Promise on the collector, undefined on the stub) never rejects.
-        w.__flushes = Promise.all(results.filter((x) => x && typeof x.then == 'function')).then(() => 'ok', (e) => 'rejected: ' + e);
+        w.__flushes = Promise.all(results.filter((x) => x && typeof x.then == 'function')).then(
+          () => 'ok',
+          (e) => 'rejected: ' + e,
+        );
         return { threw };
       });
       expect(r.threw).toEqual([]);
@@ -379,13 +533,16 @@ for (const [what, arg] of Object.entries(HOSTILE_INIT)) {
   test(`_df.init(${what}) queued on the stub does not stop the collector`, async ({ page, gw, site }) => {
     const g = await guard(page);
     await delayCollector(page, 300);
-    const url = site.set('/init-hostile', await stubPage(gw, {
-      body: `<script>
+    const url = site.set(
+      '/init-hostile',
+      await stubPage(gw, {
+        body: `<script>
         window.__threw = [];
         try { _df.init(${arg}); } catch (e) { __threw.push(String(e)); }
         _df.track('after_hostile_init');
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     expect(await page.evaluate(() => (window as any).__threw)).toEqual([]);
     const evs = await gw.waitFor(2, 5000);
@@ -457,7 +614,10 @@ test.describe('debug output', () => {
     const logs = dfLines(g, 'log');
     const warns = dfLines(g, 'warning');
     for (const want of ['page', 'track dbg_track', 'page Dbg Page', 'identify', 'group', 'alias'])
-      expect(logs.some((l) => l.startsWith('[Datafly] ' + want)), `a log line for ${want} in ${JSON.stringify(logs)}`).toBe(true);
+      expect(
+        logs.some((l) => l.startsWith('[Datafly] ' + want)),
+        `a log line for ${want} in ${JSON.stringify(logs)}`,
+      ).toBe(true);
     expect(logs.length).toBe(6);
     expect(warns.length).toBe(2);
     expect(warns[0]).toContain('event name must be');
@@ -499,13 +659,22 @@ test.describe('debug output', () => {
   test('without debug the collector is silent, whatever happens (bad input, 64 KB drops, 401s, 500s)', async ({ page, gw, site }) => {
     const g = await guard(page);
     await gw.faults({ status: 500, count: 1 });
-    await page.goto(site.set('/quiet', await stubPage(gw, { body: `<script>${calls}; _df.track('big', { p: 'x'.repeat(70000) }); _df.identify(null); _df.page([])</script>` })));
+    await page.goto(
+      site.set(
+        '/quiet',
+        await stubPage(gw, {
+          body: `<script>${calls}; _df.track('big', { p: 'x'.repeat(70000) }); _df.identify(null); _df.page([])</script>`,
+        }),
+      ),
+    );
     await collectorLoaded(page);
     await flushed(page);
     expect(names(await gw.events())).toEqual(['page', 'dbg_track', 'page:Dbg Page', 'identify', 'group', 'alias']);
     expect(dfLines(g)).toEqual([]);
     // The only console line is the browser's own network log of the injected 500.
-    expect(g.console).toEqual([{ type: 'error', text: 'Failed to load resource: the server responded with a status of 500 (Internal Server Error)' }]);
+    expect(g.console).toEqual([
+      { type: 'error', text: 'Failed to load resource: the server responded with a status of 500 (Internal Server Error)' },
+    ]);
   });
 });
 
@@ -520,22 +689,46 @@ const STORAGE_ENVS: Record<string, () => void> = {
   'document.cookie overridden to throw': () => {
     Object.defineProperty(Document.prototype, 'cookie', {
       configurable: true,
-      get() { throw new Error('cookie getter broken'); },
-      set() { throw new Error('cookie setter broken'); },
+      get() {
+        throw new Error('cookie getter broken');
+      },
+      set() {
+        throw new Error('cookie setter broken');
+      },
     });
   },
   'localStorage and sessionStorage throwing on access (Safari private mode, old)': () => {
     for (const k of ['localStorage', 'sessionStorage'])
-      Object.defineProperty(window, k, { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
+      Object.defineProperty(window, k, {
+        configurable: true,
+        get() {
+          throw new DOMException('The operation is insecure.', 'SecurityError');
+        },
+      });
   },
   'every Storage method throwing (QuotaExceededError)': () => {
     for (const m of ['setItem', 'getItem', 'removeItem', 'key', 'clear'])
-      (Storage.prototype as any)[m] = function () { throw new DOMException('quota', 'QuotaExceededError'); };
+      (Storage.prototype as any)[m] = function () {
+        throw new DOMException('quota', 'QuotaExceededError');
+      };
   },
   'all at once: no cookies, no localStorage, no sessionStorage': () => {
-    Object.defineProperty(Document.prototype, 'cookie', { configurable: true, get() { throw new Error('no cookies'); }, set() { throw new Error('no cookies'); } });
+    Object.defineProperty(Document.prototype, 'cookie', {
+      configurable: true,
+      get() {
+        throw new Error('no cookies');
+      },
+      set() {
+        throw new Error('no cookies');
+      },
+    });
     for (const k of ['localStorage', 'sessionStorage'])
-      Object.defineProperty(window, k, { configurable: true, get() { throw new DOMException('denied', 'SecurityError'); } });
+      Object.defineProperty(window, k, {
+        configurable: true,
+        get() {
+          throw new DOMException('denied', 'SecurityError');
+        },
+      });
   },
 };
 
@@ -545,7 +738,9 @@ test.describe('hostile storage: events still flow, identity lives in memory for 
       const g = await guard(page);
       await page.addInitScript(breakIt);
       await delayCollector(page, 300);
-      await page.goto(site.set('/storage', await stubPage(gw, { body: `<script>_df.track('queued'); _df.identify('u-mem', { t: 1 })</script>` })));
+      await page.goto(
+        site.set('/storage', await stubPage(gw, { body: `<script>_df.track('queued'); _df.identify('u-mem', { t: 1 })</script>` })),
+      );
       await collectorLoaded(page);
       const r = await page.evaluate(async () => {
         const df = (window as any)._df;
@@ -612,7 +807,8 @@ test.describe('hostile storage: events still flow, identity lives in memory for 
 
 const BLOCKED: Record<string, (p: Page) => Promise<void>> = {
   'blocked by an ad blocker': async (p) => void (await p.route('**/d.js', (r) => r.abort('blockedbyclient'))),
-  'answered 404': async (p) => void (await p.route('**/d.js', (r) => r.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }))),
+  'answered 404': async (p) =>
+    void (await p.route('**/d.js', (r) => r.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }))),
   'network failure': async (p) => void (await p.route('**/d.js', (r) => r.abort('connectionrefused'))),
 };
 
@@ -623,8 +819,10 @@ test.describe('the CDN script blocked or failing: the stub never throws, its que
       await block(page);
       const failed = page.waitForEvent('requestfinished', (r) => r.url().endsWith('/d.js')).catch(() => null);
       const failed2 = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/d.js')).catch(() => null);
-      const url = site.set('/blocked', await stubPage(gw, {
-        body: `<script>
+      const url = site.set(
+        '/blocked',
+        await stubPage(gw, {
+          body: `<script>
           window.threw = [];
           window.readyRan = 0;
           var methods = ['page','track','identify','group','alias','reset','ready','flush','getAnonymousId','user','debug','init','consent','anything'];
@@ -638,17 +836,46 @@ test.describe('the CDN script blocked or failing: the stub never throws, its que
         </script>
         <p id="p">page content</p>
         <script>document.getElementById('p').textContent = 'page script ran';</script>`,
-      }));
+        }),
+      );
       await page.goto(url);
       await page.waitForLoadState('load');
       await Promise.race([failed, failed2]);
-      const r = await page.evaluate(() => new Promise((res) => setTimeout(() => {
-        const w = window as any;
-        res({ threw: w.threw, readyRan: w.readyRan, q: w._df.q.length, qlen: w.qlen, first: w.firstQueued, awaited: w.awaited, text: document.getElementById('p')!.textContent, isStub: typeof w._df.version != 'string' });
-      }, 300)));
-      expect(r).toEqual({ threw: [], readyRan: 0, q: 1000, qlen: 1000, first: 'page:x0', awaited: 'resolved', text: 'page script ran', isStub: true });
+      const r = await page.evaluate(
+        () =>
+          new Promise((res) =>
+            setTimeout(() => {
+              const w = window as any;
+              res({
+                threw: w.threw,
+                readyRan: w.readyRan,
+                q: w._df.q.length,
+                qlen: w.qlen,
+                first: w.firstQueued,
+                awaited: w.awaited,
+                text: document.getElementById('p')!.textContent,
+                isStub: typeof w._df.version != 'string',
+              });
+            }, 300),
+          ),
+      );
+      expect(r).toEqual({
+        threw: [],
+        readyRan: 0,
+        q: 1000,
+        qlen: 1000,
+        first: 'page:x0',
+        awaited: 'resolved',
+        text: 'page script ran',
+        isStub: true,
+      });
       // More calls later still don't grow it.
-      expect(await page.evaluate(() => { for (let i = 0; i < 5000; i++) (window as any)._df.track('late'); return (window as any)._df.q.length; })).toBe(1000);
+      expect(
+        await page.evaluate(() => {
+          for (let i = 0; i < 5000; i++) (window as any)._df.track('late');
+          return (window as any)._df.q.length;
+        }),
+      ).toBe(1000);
       expect((await gw.stats()).requests).toBe(0);
       // The browser's own "Failed to load resource" line is the network layer's, not ours.
       expect(g.errors.filter((e) => !/Failed to load resource|net::ERR_/.test(e))).toEqual([]);
@@ -689,21 +916,34 @@ test.describe('strict CSP: no violation, events arrive', () => {
     expect(await page.evaluate(() => (document.querySelector('script[src$="/d.js"]') as HTMLScriptElement).nonce)).toBe(nonce);
   });
 
-  test("script-src 'sha256-<stub>' 'sha384-<d.js SRI>' only (stub built with integrity), connect-src the gateway only", async ({ page, gw, site }) => {
+  test("script-src 'sha256-<stub>' 'sha384-<d.js SRI>' only (stub built with integrity), connect-src the gateway only", async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     const integrity = sriHash(dist('d.js'));
     const code = await stubCode(gw, { integrity });
     const inline = `_df.track('csp_inline')`;
     const csp = `default-src 'none'; script-src ${cspHash(code)} ${cspHash(inline)} '${integrity}'; connect-src ${origin(gw.url)}; base-uri 'none'; object-src 'none'`;
-    await page.goto(site.set('/csp-hash-sri', doc(`<script>${code}</script>`, `<script>${inline}</script>`), { 'Content-Security-Policy': csp }));
+    await page.goto(
+      site.set('/csp-hash-sri', doc(`<script>${code}</script>`, `<script>${inline}</script>`), { 'Content-Security-Policy': csp }),
+    );
     await cspCheck(page, g, gw, ['page', 'csp_inline', 'csp_live']);
   });
 
-  test("script-src 'sha256-<stub>' 'strict-dynamic', with the tag and hash exactly as `npm run snippet` prints them", async ({ page, gw, site }) => {
+  test("script-src 'sha256-<stub>' 'strict-dynamic', with the tag and hash exactly as `npm run snippet` prints them", async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     // The README's way: `npm run -s snippet -- --src ... --key ...` prints the tag on stdout and the
     // stub's CSP hash on stderr.
-    const r = spawnSync(process.execPath, ['scripts/snippet.mjs', '--src', gw.url + '/d.js', '--key', KEY], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['scripts/snippet.mjs', '--src', gw.url + '/d.js', '--key', KEY], {
+      cwd: new URL('..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     const tag = r.stdout.trim();
     const hash = /script-src ('sha256-[^']+')/.exec(r.stderr)![1];
@@ -714,11 +954,21 @@ test.describe('strict CSP: no violation, events arrive', () => {
     await cspCheck(page, g, gw, ['page', 'csp_inline', 'csp_live']);
   });
 
-  test('connect-src limited to the gateway: the unload path (keepalive fetch / sendBeacon) raises no violation either', async ({ page, gw, site }) => {
+  test('connect-src limited to the gateway: the unload path (keepalive fetch / sendBeacon) raises no violation either', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     const nonce = 'N0nceUnload';
     const csp = `default-src 'none'; script-src 'nonce-${nonce}'; connect-src ${origin(gw.url)}`;
-    await page.goto(site.set('/csp-unload', await stubPage(gw, { nonce, body: `<script nonce="${nonce}">_df.init({ autoPage: false, flushInterval: 60000 })</script>` }), { 'Content-Security-Policy': csp }));
+    await page.goto(
+      site.set(
+        '/csp-unload',
+        await stubPage(gw, { nonce, body: `<script nonce="${nonce}">_df.init({ autoPage: false, flushInterval: 60000 })</script>` }),
+        { 'Content-Security-Policy': csp },
+      ),
+    );
     await collectorLoaded(page);
     await page.evaluate(() => {
       for (let i = 0; i < 5; i++) (window as any)._df.track('unload_' + i);
@@ -734,14 +984,34 @@ test.describe('strict CSP: no violation, events arrive', () => {
   });
 });
 
-
-test('the CDN answers 200 with an HTML error page: with the stub built with --integrity, SRI refuses it and nothing throws', async ({ page, gw, site }) => {
+test('the CDN answers 200 with an HTML error page: with the stub built with --integrity, SRI refuses it and nothing throws', async ({
+  page,
+  gw,
+  site,
+}) => {
   const g = await guard(page);
-  await page.route('**/d.js', (r) => r.fulfill({ status: 200, contentType: 'text/html', headers: { 'access-control-allow-origin': '*' }, body: '<html>oops' }));
+  await page.route('**/d.js', (r) =>
+    r.fulfill({ status: 200, contentType: 'text/html', headers: { 'access-control-allow-origin': '*' }, body: '<html>oops' }),
+  );
   const code = await stubCode(gw, { integrity: sriHash(dist('d.js')) });
-  await page.goto(site.set('/cdn-html', doc(`<script>${code}</script>`, `<script>window.threw=[];try{_df.track('x');_df.ready(function(){window.readyRan=1})}catch(e){threw.push(String(e))}</script><script>window.after=1</script>`)));
+  await page.goto(
+    site.set(
+      '/cdn-html',
+      doc(
+        `<script>${code}</script>`,
+        `<script>window.threw=[];try{_df.track('x');_df.ready(function(){window.readyRan=1})}catch(e){threw.push(String(e))}</script><script>window.after=1</script>`,
+      ),
+    ),
+  );
   await page.waitForLoadState('load');
-  expect(await page.evaluate(() => ({ threw: (window as any).threw, after: (window as any).after, ready: (window as any).readyRan, q: (window as any)._df.q.length }))).toEqual({ threw: [], after: 1, ready: undefined, q: 2 });
+  expect(
+    await page.evaluate(() => ({
+      threw: (window as any).threw,
+      after: (window as any).after,
+      ready: (window as any).readyRan,
+      q: (window as any)._df.q.length,
+    })),
+  ).toEqual({ threw: [], after: 1, ready: undefined, q: 2 });
   expect(g.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
   expect((await gw.stats()).requests).toBe(0);
 });
@@ -765,7 +1035,12 @@ test.describe('double installs: one collector, every event once', () => {
   test('the stub pasted twice (head and body)', async ({ page, gw, site }) => {
     const g = await guard(page);
     const code = await stubCode(gw);
-    await page.goto(site.set('/twice', doc(`<script>${code}</script><script>_df.track('a')</script>`, `<script>${code}</script><script>_df.track('b')</script>`)));
+    await page.goto(
+      site.set(
+        '/twice',
+        doc(`<script>${code}</script><script>_df.track('a')</script>`, `<script>${code}</script><script>_df.track('b')</script>`),
+      ),
+    );
     const evs = await settle(page, gw, 3);
     expect(names(evs)).toEqual(['page', 'a', 'b']);
     expect(await page.evaluate(() => document.querySelectorAll('script[src$="/d.js"]').length)).toBe(1);
@@ -775,7 +1050,15 @@ test.describe('double installs: one collector, every event once', () => {
   test('the stub plus a plain d.js script tag', async ({ page, gw, site }) => {
     const g = await guard(page);
     const code = await stubCode(gw);
-    await page.goto(site.set('/stub-plus-tag', doc(`<script>${code}</script><script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script><script>_df.track('a')</script>`, `<script>_df.track('b')</script>`)));
+    await page.goto(
+      site.set(
+        '/stub-plus-tag',
+        doc(
+          `<script>${code}</script><script async src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script><script>_df.track('a')</script>`,
+          `<script>_df.track('b')</script>`,
+        ),
+      ),
+    );
     const evs = await settle(page, gw, 3);
     expect(names(evs)).toEqual(['page', 'a', 'b']);
     expect(new Set(evs.map((e) => e.anonymousId)).size).toBe(1);
@@ -786,9 +1069,16 @@ test.describe('double installs: one collector, every event once', () => {
     const g = await guard(page);
     const code = await stubCode(gw);
     await page.goto(site.set('/gtm-twice', doc('')));
-    await page.evaluate((c) => { (0, eval)(c); (0, eval)(c); (window as any)._df.track('fired_twice'); }, code);
+    await page.evaluate((c) => {
+      (0, eval)(c);
+      (0, eval)(c);
+      (window as any)._df.track('fired_twice');
+    }, code);
     await collectorLoaded(page);
-    await page.evaluate((c) => { (0, eval)(c); (window as any)._df.track('fired_again'); }, code);
+    await page.evaluate((c) => {
+      (0, eval)(c);
+      (window as any)._df.track('fired_again');
+    }, code);
     const evs = await settle(page, gw, 3);
     expect(names(evs)).toEqual(['page', 'fired_twice', 'fired_again']);
     expect(await page.evaluate(() => document.querySelectorAll('script[src$="/d.js"]').length)).toBe(1);
@@ -801,7 +1091,12 @@ test.describe('double installs: one collector, every event once', () => {
     const g = await guard(page);
     site.set('/index.mjs', dist('index.mjs').toString(), { 'content-type': 'text/javascript' });
     const code = await stubCode(gw);
-    await page.goto(site.set('/npm-first', doc('', `<script type="module">
+    await page.goto(
+      site.set(
+        '/npm-first',
+        doc(
+          '',
+          `<script type="module">
       import datafly from '/index.mjs';
       datafly.track('npm_before_init');
       ${npmInit(gw)};
@@ -809,7 +1104,10 @@ test.describe('double installs: one collector, every event once', () => {
       ${code};
       _df.track('stub_call');
       window.done = 1;
-    </script>`)));
+    </script>`,
+        ),
+      ),
+    );
     await page.waitForFunction(() => (window as any).done == 1);
     const evs = await settle(page, gw, 4);
     expect(names(evs)).toEqual(['page', 'npm_before_init', 'npm_after_init', 'stub_call']);
@@ -822,13 +1120,21 @@ test.describe('double installs: one collector, every event once', () => {
     site.set('/index.mjs', dist('index.mjs').toString(), { 'content-type': 'text/javascript' });
     await delayCollector(page, 1500);
     const code = await stubCode(gw);
-    await page.goto(site.set('/stub-first', doc(`<script>${code}</script><script>_df.track('stub_early')</script>`, `<script type="module">
+    await page.goto(
+      site.set(
+        '/stub-first',
+        doc(
+          `<script>${code}</script><script>_df.track('stub_early')</script>`,
+          `<script type="module">
       import datafly from '/index.mjs';
       datafly.track('npm_before_init');
       ${npmInit(gw)};
       datafly.track('npm_after_init');
       _df.track('stub_live');
-    </script>`)));
+    </script>`,
+        ),
+      ),
+    );
     const evs = await settle(page, gw, 5);
     expect(names(evs)).toEqual(['page', 'stub_early', 'npm_before_init', 'npm_after_init', 'stub_live']);
     expect(g.errors).toEqual([]);
@@ -858,11 +1164,47 @@ test.describe('double installs: one collector, every event once', () => {
 // ---------------------------------------------------------------------------------------------
 
 const BROKEN: { name: string; outcome: 'events arrive' | 'nothing is sent, silently'; breakIt: () => void }[] = [
-  { name: 'Array.prototype.push throwing', outcome: 'events arrive', breakIt: () => { Array.prototype.push = function () { throw new Error('push is broken'); }; } },
-  { name: 'JSON.stringify returning undefined', outcome: 'nothing is sent, silently', breakIt: () => { (JSON as any).stringify = () => undefined; } },
-  { name: 'window.fetch throwing', outcome: 'events arrive', breakIt: () => { (window as any).fetch = () => { throw new TypeError('fetch is broken'); }; } },
-  { name: 'window.fetch never settling', outcome: 'nothing is sent, silently', breakIt: () => { (window as any).fetch = () => ({ then() {} }); } },
-  { name: 'window.Promise replaced by a throwing function', outcome: 'events arrive', breakIt: () => { (window as any).Promise = function () { throw new Error('no Promise'); }; } },
+  {
+    name: 'Array.prototype.push throwing',
+    outcome: 'events arrive',
+    breakIt: () => {
+      Array.prototype.push = function () {
+        throw new Error('push is broken');
+      };
+    },
+  },
+  {
+    name: 'JSON.stringify returning undefined',
+    outcome: 'nothing is sent, silently',
+    breakIt: () => {
+      (JSON as any).stringify = () => undefined;
+    },
+  },
+  {
+    name: 'window.fetch throwing',
+    outcome: 'events arrive',
+    breakIt: () => {
+      (window as any).fetch = () => {
+        throw new TypeError('fetch is broken');
+      };
+    },
+  },
+  {
+    name: 'window.fetch never settling',
+    outcome: 'nothing is sent, silently',
+    breakIt: () => {
+      (window as any).fetch = () => ({ then() {} });
+    },
+  },
+  {
+    name: 'window.Promise replaced by a throwing function',
+    outcome: 'events arrive',
+    breakIt: () => {
+      (window as any).Promise = function () {
+        throw new Error('no Promise');
+      };
+    },
+  },
 ];
 
 test.describe('a page with broken builtins: the collector keeps working or fails silently, the host never breaks', () => {
@@ -872,8 +1214,11 @@ test.describe('a page with broken builtins: the collector keeps working or fails
       await page.addInitScript(b.breakIt);
       // Results go through DOM attributes, read from Playwright's isolated world: page.evaluate in
       // the main world needs the very builtins these pages break.
-      await page.goto(site.set('/broken', await stubPage(gw, {
-        body: `<script>
+      await page.goto(
+        site.set(
+          '/broken',
+          await stubPage(gw, {
+            body: `<script>
           var out = document.documentElement, threw = '';
           try {
             _df.track('queued', { a: [1, 2], d: new Date(0) });
@@ -886,7 +1231,9 @@ test.describe('a page with broken builtins: the collector keeps working or fails
           } catch (e) { threw += String(e); }
           out.setAttribute('data-threw', threw);
         </script><script>document.documentElement.setAttribute('data-host', 'ran')</script>`,
-      })));
+          }),
+        ),
+      );
       const html = page.locator('html');
       await expect(html).toHaveAttribute('data-ready', 'string');
       await expect(html).toHaveAttribute('data-host', 'ran');

@@ -2,7 +2,12 @@
 // the anonymous identity back over the login on its next group / alias / identify.
 import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
 
-test('a tab opened before a login elsewhere keeps the login on its next group, alias or identify', async ({ context, gw, site, errors }) => {
+test('a tab opened before a login elsewhere keeps the login on its next group, alias or identify', async ({
+  context,
+  gw,
+  site,
+  errors,
+}) => {
   const url = site.set('/identity/tabs', await stubPage(gw));
   const a = await context.newPage();
   await a.goto(url);
@@ -19,7 +24,13 @@ test('a tab opened before a login elsewhere keeps the login on its next group, a
   // Tab A, opened before the login, joins a group: the login stays.
   await a.evaluate(() => (window as any)._df.group('g1', { plan: 'pro' }));
   let s = await saved();
-  expect(s).toMatchObject({ anonymousId: anon, userId: 'u1', traits: { email: 'u1@example.com' }, groupId: 'g1', groupTraits: { plan: 'pro' } });
+  expect(s).toMatchObject({
+    anonymousId: anon,
+    userId: 'u1',
+    traits: { email: 'u1@example.com' },
+    groupId: 'g1',
+    groupTraits: { plan: 'pro' },
+  });
   // Tab B joins another group; tab A aliases: B's group and A's alias both stand.
   await b.evaluate(() => (window as any)._df.group('g2'));
   await a.evaluate(() => (window as any)._df.alias('u1-new'));

@@ -37,7 +37,12 @@ async function destinationEvents(gw: any, n: number) {
 }
 
 test.describe('link decoration', () => {
-  test('a click on a link to a linked domain carries the anonymousId across; the destination removes _dfl before its first page event', async ({ page, gw, site, errors }) => {
+  test('a click on a link to a linked domain carries the anonymousId across; the destination removes _dfl before its first page event', async ({
+    page,
+    gw,
+    site,
+    errors,
+  }) => {
     // The link is built after load (links made later are decorated too); the destination queues a
     // call in the stub before d.js loads, at the URL that still has the token.
     const { src, dst } = await sites(gw, site, { dstBody: `<script>_df.track('early')</script>` });
@@ -82,7 +87,12 @@ test.describe('link decoration', () => {
     expect(errors).toEqual([]);
   });
 
-  test('middle click, keyboard Enter and subdomains of a linked domain are decorated; other hosts, this host and non-http links are not', async ({ page, context, gw, site }) => {
+  test('middle click, keyboard Enter and subdomains of a linked domain are decorated; other hosts, this host and non-http links are not', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
     const body = `<a id="go" href="DST?m=1">shop</a>
       <a id="sub" href="http://deep.shop.beta.test:PORT/x">sub</a>
       <a id="apex" href="http://other-brand.test:PORT/y">apex</a>
@@ -181,7 +191,12 @@ test.describe('link decoration', () => {
     expect(evs[1].context.linkedAnonymousId).toBe(id);
   });
 
-  test('refused: a stale token, a token from another browser, a forged one; the token still leaves the URL', async ({ page, browser, gw, site }) => {
+  test('refused: a stale token, a token from another browser, a forged one; the token still leaves the URL', async ({
+    page,
+    browser,
+    gw,
+    site,
+  }) => {
     const { src, dst } = await sites(gw, site, { body: `<a id="go" href="DST">shop</a>` });
     await page.goto(src);
     await collectorLoaded(page);
@@ -203,7 +218,9 @@ test.describe('link decoration', () => {
     await page.click('#go');
     const copied = (await req).url();
     expect(copied).toContain('_dfl=' + id + '.');
-    const other = await browser.newContext({ userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15' });
+    const other = await browser.newContext({
+      userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15',
+    });
     const p2 = await other.newPage();
     await p2.goto(copied);
     await collectorLoaded(p2);
@@ -221,9 +238,18 @@ test.describe('link decoration', () => {
     expect(evs.filter((e) => e.context.linkedAnonymousId).map((e) => e.context.linkedAnonymousId)).toEqual([id]);
   });
 
-  test('no analytics consent: the source does not decorate and the destination does not adopt (until analytics is granted)', async ({ page, context, gw, site }) => {
+  test('no analytics consent: the source does not decorate and the destination does not adopt (until analytics is granted)', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
     const cmp = { requireConsent: true };
-    const { src, dst } = await sites(gw, site, { src: { ...SRC, ...cmp }, dst: { ...DST, ...cmp }, body: `<a id="go" href="DST">shop</a>` });
+    const { src, dst } = await sites(gw, site, {
+      src: { ...SRC, ...cmp },
+      dst: { ...DST, ...cmp },
+      body: `<a id="go" href="DST">shop</a>`,
+    });
     await page.goto(src);
     await collectorLoaded(page);
     let req = page.waitForRequest((r) => r.url().startsWith(dst));

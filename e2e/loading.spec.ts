@@ -33,12 +33,19 @@ async function gapUntilCollector(page: Page, path: string) {
 }
 
 test.describe('configuration cannot race: nothing starts before the document is parsed', () => {
-  test('init({requireConsent}) in a page script after the stub, when d.js arrived first (the HTML streamed with a gap)', async ({ page, gw, site }) => {
+  test('init({requireConsent}) in a page script after the stub, when d.js arrived first (the HTML streamed with a gap)', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     await gapUntilCollector(page, '/gap.js');
-    const url = site.set('/late-init', await stubPage(gw, {
-      body: `<script>_df.track('before_gap')</script><script src="/gap.js"></script><script>_df.init({ requireConsent: true }); _df.track('after_init')</script>`,
-    }));
+    const url = site.set(
+      '/late-init',
+      await stubPage(gw, {
+        body: `<script>_df.track('before_gap')</script><script src="/gap.js"></script><script>_df.init({ requireConsent: true }); _df.track('after_init')</script>`,
+      }),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.flush());
@@ -52,13 +59,23 @@ test.describe('configuration cannot race: nothing starts before the document is 
     expect(g.errors).toEqual([]);
   });
 
-  test('plain script tag (sync), init({requireConsent}) in the next script: applies before anything is stored or sent', async ({ page, gw, site }) => {
+  test('plain script tag (sync), init({requireConsent}) in the next script: applies before anything is stored or sent', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
-    const url = site.set('/tag-then-init', doc(`<script src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script>`, `<script>
+    const url = site.set(
+      '/tag-then-init',
+      doc(
+        `<script src="${gw.url}/d.js" data-pipeline-key="${KEY}"></script>`,
+        `<script>
       window.before = { version: typeof _df.version, user: _df.user() };
       _df.init({ requireConsent: true });
       _df.track('after_init');
-    </script>`));
+    </script>`,
+      ),
+    );
     await page.goto(url);
     await page.evaluate(() => (window as any)._df.flush());
     expect(await stored(page)).toEqual({ cookie: false, keys: [] });
@@ -71,13 +88,20 @@ test.describe('configuration cannot race: nothing starts before the document is 
     expect(g.errors).toEqual([]);
   });
 
-  test('the order holds across the start: queued, pre-start and live calls, ready() once the replay is done', async ({ page, gw, site }) => {
+  test('the order holds across the start: queued, pre-start and live calls, ready() once the replay is done', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     await gapUntilCollector(page, '/gap2.js');
-    const url = site.set('/order', await stubPage(gw, {
-      body: `<script>_df.track('a'); _df.ready(function () { _df.track('ready') })</script><script src="/gap2.js"></script>
+    const url = site.set(
+      '/order',
+      await stubPage(gw, {
+        body: `<script>_df.track('a'); _df.ready(function () { _df.track('ready') })</script><script src="/gap2.js"></script>
         <script>_df.track('b')</script><p>${'text '.repeat(2000)}</p><script>_df.track('c')</script>`,
-    }));
+      }),
+    );
     await page.goto(url);
     await page.evaluate(() => (window as any)._df.track('live'));
     const evs = await gw.waitFor(6);
@@ -89,7 +113,11 @@ test.describe('configuration cannot race: nothing starts before the document is 
     const url = site.set('/after-start', await stubPage(gw));
     await page.goto(url);
     await gw.waitFor(1);
-    await page.evaluate(() => { (window as any)._df.init({ requireConsent: true }); (window as any)._df.track('gated'); return (window as any)._df.flush(); });
+    await page.evaluate(() => {
+      (window as any)._df.init({ requireConsent: true });
+      (window as any)._df.track('gated');
+      return (window as any)._df.flush();
+    });
     expect(names(await gw.events())).toEqual(['page']);
   });
 
@@ -120,7 +148,10 @@ test.describe('options on the script tag hold from the first byte', () => {
   });
 
   test('data-require-consent="marketing" on a plain script tag gates on that category', async ({ page, gw, site }) => {
-    const url = site.set('/attr-tag', doc(`<script async src="${gw.url}/d.js" data-pipeline-key="${KEY}" data-require-consent="marketing"></script>`));
+    const url = site.set(
+      '/attr-tag',
+      doc(`<script async src="${gw.url}/d.js" data-pipeline-key="${KEY}" data-require-consent="marketing"></script>`),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
@@ -130,10 +161,22 @@ test.describe('options on the script tag hold from the first byte', () => {
     expect(names(await gw.waitFor(2)).filter((n) => n != 'consent_update')).toEqual(['page']);
   });
 
-  test('data-cmp="onetrust" with data-require-consent (full build): the stored OneTrust choice is read at start', async ({ page, context, gw, site }) => {
-    const url = site.set('/attr-cmp', doc(`<script async src="${gw.url}/d.full.js" data-pipeline-key="${KEY}" data-cmp="onetrust" data-require-consent></script>`));
+  test('data-cmp="onetrust" with data-require-consent (full build): the stored OneTrust choice is read at start', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const url = site.set(
+      '/attr-cmp',
+      doc(`<script async src="${gw.url}/d.full.js" data-pipeline-key="${KEY}" data-cmp="onetrust" data-require-consent></script>`),
+    );
     await context.addCookies([
-      { name: 'OptanonConsent', value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=', url: site.url },
+      {
+        name: 'OptanonConsent',
+        value: 'isGpcEnabled=0&datestamp=x&version=202409.1.0&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&hosts=',
+        url: site.url,
+      },
       { name: 'OptanonAlertBoxClosed', value: '2026-11-01T00:00:00.000Z', url: site.url },
     ]);
     await page.goto(url);
@@ -144,11 +187,17 @@ test.describe('options on the script tag hold from the first byte', () => {
 });
 
 test.describe('queues pages break', () => {
-  test('malformed entries in _df.q (null, a hole, [\'ready\'], a non-array) are skipped with a warning; nothing after them is lost', async ({ page, gw, site }) => {
+  test("malformed entries in _df.q (null, a hole, ['ready'], a non-array) are skipped with a warning; nothing after them is lost", async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     await delayCollector(page, 300);
-    const url = site.set('/bad-queue', await stubPage(gw, {
-      body: `<script>
+    const url = site.set(
+      '/bad-queue',
+      await stubPage(gw, {
+        body: `<script>
         _df.track('first');
         var q = _df.q;
         q.push(null);
@@ -158,7 +207,8 @@ test.describe('queues pages break', () => {
         q.push({ 0: 'track' });
         _df.track('second');
       </script>`,
-    }));
+      }),
+    );
     await page.goto(url + '?df_debug=1');
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.track('live'));
@@ -168,19 +218,31 @@ test.describe('queues pages break', () => {
     expect(g.errors).toEqual([]);
   });
 
-  test('npm package + stub: calls through a kept reference to the stub, made before and after the npm init(), all arrive', async ({ page, gw, site }) => {
+  test('npm package + stub: calls through a kept reference to the stub, made before and after the npm init(), all arrive', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     site.set('/index.mjs', dist('index.mjs'), { 'content-type': 'text/javascript' });
     await delayCollector(page, 1000);
     const dLoaded = page.waitForResponse((r) => r.url().endsWith('/d.js'));
     const code = await stubCode(gw);
-    await page.goto(site.set('/npm-kept', doc(`<script>${code}</script><script>window.saved = _df; saved.track('saved_early')</script>`, `<script type="module">
+    await page.goto(
+      site.set(
+        '/npm-kept',
+        doc(
+          `<script>${code}</script><script>window.saved = _df; saved.track('saved_early')</script>`,
+          `<script type="module">
       import datafly from '/index.mjs';
       datafly.track('npm_before_init');
       datafly.init({ pipelineKey: '${KEY}', endpoint: '${gw.url}' });
       saved.track('saved_after_init');
       window.done = 1;
-    </script>`)));
+    </script>`,
+        ),
+      ),
+    );
     await page.waitForFunction(() => (window as any).done == 1);
     await page.evaluate(() => (window as any).saved.track('saved_live'));
     const evs = await gw.waitFor(5);
@@ -192,14 +254,21 @@ test.describe('queues pages break', () => {
     expect(g.errors).toEqual([]);
   });
 
-  test('a page that ran `window._df = window._df || []` before the stub still gets its collector; entries in our call format are kept', async ({ page, gw, site }) => {
+  test('a page that ran `window._df = window._df || []` before the stub still gets its collector; entries in our call format are kept', async ({
+    page,
+    gw,
+    site,
+  }) => {
     const g = await guard(page);
     const code = await stubCode(gw);
-    const url = site.set('/own-array', doc(`<script>
+    const url = site.set(
+      '/own-array',
+      doc(`<script>
         window._df = window._df || [];
         _df.push(['track', ['own_entry'], Date.now(), location.href]);
         _df.push(['track', 'other_snippet_format']);
-      </script><script>${code}</script><script>_df.track('after_stub')</script>`));
+      </script><script>${code}</script><script>_df.track('after_stub')</script>`),
+    );
     await page.goto(url + '?df_debug=1');
     await collectorLoaded(page);
     const evs = await gw.waitFor(3);

@@ -3,11 +3,19 @@
 // (README, "Input rules").
 import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
 
-test('own __proto__ keys in properties and traits reach the gateway as data; merged traits keep them; Object.prototype untouched', async ({ page, gw, site, errors }) => {
-  const url = site.set('/proto-keys', await stubPage(gw, {
-    // Queued in the stub before d.js loads, and called again on the live collector below.
-    body: `<script>_df.track('x', JSON.parse('{"__proto__": {"a": 1}, "b": 2}'))</script>`,
-  }));
+test('own __proto__ keys in properties and traits reach the gateway as data; merged traits keep them; Object.prototype untouched', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
+  const url = site.set(
+    '/proto-keys',
+    await stubPage(gw, {
+      // Queued in the stub before d.js loads, and called again on the live collector below.
+      body: `<script>_df.track('x', JSON.parse('{"__proto__": {"a": 1}, "b": 2}'))</script>`,
+    }),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   const inPage = await page.evaluate(() => {
@@ -18,9 +26,15 @@ test('own __proto__ keys in properties and traits reach the gateway as data; mer
     df.identify('u-1', { seats: 3 });
     df.flush();
     const probe: any = {};
-    return { traits: JSON.stringify(df.user().traits), polluted: [probe.a, probe.admin, (Object.prototype as any).a, (Object.prototype as any).admin] };
+    return {
+      traits: JSON.stringify(df.user().traits),
+      polluted: [probe.a, probe.admin, (Object.prototype as any).a, (Object.prototype as any).admin],
+    };
   });
-  expect(inPage).toEqual({ traits: '{"__proto__":{"admin":true},"plan":"pro","seats":3}', polluted: [undefined, undefined, undefined, undefined] });
+  expect(inPage).toEqual({
+    traits: '{"__proto__":{"admin":true},"plan":"pro","seats":3}',
+    polluted: [undefined, undefined, undefined, undefined],
+  });
   const evs = await gw.waitFor(5);
   // As stored by the gateway, key for key (JSON.stringify keeps an own __proto__ key).
   const got = evs.filter((e) => e.type != 'page').map((e) => [e.type, e.event || e.userId, JSON.stringify(e.properties || e.traits)]);
@@ -31,6 +45,8 @@ test('own __proto__ keys in properties and traits reach the gateway as data; mer
     ['identify', 'u-1', '{"__proto__":{"admin":true},"plan":"pro","seats":3}'],
   ]);
   // The stored identity (localStorage) keeps the key too.
-  expect(await page.evaluate(() => JSON.stringify(JSON.parse(localStorage.getItem('_df_id')!).traits))).toBe('{"__proto__":{"admin":true},"plan":"pro","seats":3}');
+  expect(await page.evaluate(() => JSON.stringify(JSON.parse(localStorage.getItem('_df_id')!).traits))).toBe(
+    '{"__proto__":{"admin":true},"plan":"pro","seats":3}',
+  );
   expect(errors).toEqual([]);
 });

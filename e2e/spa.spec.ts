@@ -5,7 +5,8 @@ import type { Page } from '@playwright/test';
 import { test, expect, stubPage, collectorLoaded, byType, KEY } from './support/fixtures';
 import { routerAppJs } from './support/spa-build';
 
-const pages = async (gw: any) => byType(await gw.events(), 'page').map((e) => ({ url: e.context.page.url, referrer: e.context.page.referrer }));
+const pages = async (gw: any) =>
+  byType(await gw.events(), 'page').map((e) => ({ url: e.context.page.url, referrer: e.context.page.referrer }));
 
 /** Waits until the gateway holds `n` page events, then a little longer to see no extra one. */
 async function pagesAfter(page: Page, gw: any, n: number) {
@@ -15,10 +16,18 @@ async function pagesAfter(page: Page, gw: any, n: number) {
   return pages(gw);
 }
 
-test('React Router: links, a replace redirect, a query-only replace, back/forward; one page event per URL change, referrer = previous URL', async ({ page, gw, site, errors }) => {
+test('React Router: links, a replace redirect, a query-only replace, back/forward; one page event per URL change, referrer = previous URL', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const js = await routerAppJs();
   site.set('/spa-rr/app.js', js, { 'content-type': 'text/javascript' });
-  const html = await stubPage(gw, { full: true, body: `<div id="root"></div><script>window.RR_BASE = '/spa-rr'</script><script src="/spa-rr/app.js"></script>` });
+  const html = await stubPage(gw, {
+    full: true,
+    body: `<div id="root"></div><script>window.RR_BASE = '/spa-rr'</script><script src="/spa-rr/app.js"></script>`,
+  });
   for (const p of ['/spa-rr', '/spa-rr/', '/spa-rr/about', '/spa-rr/users/1', '/spa-rr/pricing', '/spa-rr/search']) site.set(p, html);
   const u = (p: string) => site.url + '/spa-rr' + p;
   const route = () => page.locator('#route').getAttribute('data-route');
@@ -95,7 +104,13 @@ test('React Router: links, a replace redirect, a query-only replace, back/forwar
 
 // d.full.js: SPA page views and hashChange are in the full build only (README, "Builds").
 const plain = async (gw: any, site: any, path: string, init = '') =>
-  site.set(path, await stubPage(gw, { full: true, body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>` }));
+  site.set(
+    path,
+    await stubPage(gw, {
+      full: true,
+      body: `<script>${init}</script><a id="hash-link" href="#section-2">section 2</a><h2 id="section-2">2</h2>`,
+    }),
+  );
 
 test('plain pushState / replaceState / popstate: which changes count', async ({ page, gw, site, errors }) => {
   const url = await plain(gw, site, '/spa-plain');
@@ -143,7 +158,11 @@ test('plain pushState / replaceState / popstate: which changes count', async ({ 
   expect(errors).toEqual([]);
 });
 
-test('plain history: after a query-only replaceState, a push back to the earlier query is a page view whose referrer is the replaced URL', async ({ page, gw, site }) => {
+test('plain history: after a query-only replaceState, a push back to the earlier query is a page view whose referrer is the replaced URL', async ({
+  page,
+  gw,
+  site,
+}) => {
   const url = await plain(gw, site, '/spa-q');
   const o = site.url;
   await page.goto(url);
@@ -159,7 +178,11 @@ test('plain history: after a query-only replaceState, a push back to the earlier
   ]);
 });
 
-test('plain history: after a query-only replaceState, a hash link (hashChange off) is still not a page view', async ({ page, gw, site }) => {
+test('plain history: after a query-only replaceState, a hash link (hashChange off) is still not a page view', async ({
+  page,
+  gw,
+  site,
+}) => {
   const url = await plain(gw, site, '/spa-qh');
   const o = site.url;
   await page.goto(url);
@@ -174,13 +197,21 @@ test('plain history: after a query-only replaceState, a hash link (hashChange of
   ]);
 });
 
-test('hashChange: true: a hash link (popstate + hashchange) is one page event; location.hash and pushState with a hash count', async ({ page, gw, site, errors }) => {
+test('hashChange: true: a hash link (popstate + hashchange) is one page event; location.hash and pushState with a hash count', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const url = await plain(gw, site, '/spa-hash', `_df.init({ hashChange: true })`);
   await page.goto(url);
   await collectorLoaded(page);
   await pagesAfter(page, gw, 1);
   await page.click('#hash-link');
-  expect(await pagesAfter(page, gw, 2)).toEqual([{ url, referrer: '' }, { url: url + '#section-2', referrer: url }]);
+  expect(await pagesAfter(page, gw, 2)).toEqual([
+    { url, referrer: '' },
+    { url: url + '#section-2', referrer: url },
+  ]);
   await page.evaluate(() => (location.hash = 'three'));
   await page.evaluate(() => history.pushState({}, '', '#four'));
   await page.goBack(); // back to #three: popstate + hashchange, one event
@@ -198,25 +229,43 @@ test('spa: false opts out: history is not patched and no page event follows navi
   const url = await plain(gw, site, '/spa-off', `_df.init({ spa: false })`);
   await page.goto(url);
   await collectorLoaded(page);
-  expect(await page.evaluate(() => [history.pushState, history.replaceState].map((f) => Function.prototype.toString.call(f).includes('[native code]')))).toEqual([true, true]);
-  await page.evaluate(() => { history.pushState({}, '', '/spa-off/x'); history.replaceState({}, '', '/spa-off/y'); });
+  expect(
+    await page.evaluate(() =>
+      [history.pushState, history.replaceState].map((f) => Function.prototype.toString.call(f).includes('[native code]')),
+    ),
+  ).toEqual([true, true]);
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa-off/x');
+    history.replaceState({}, '', '/spa-off/y');
+  });
   await page.goBack();
   expect(await pagesAfter(page, gw, 1)).toEqual([{ url, referrer: '' }]);
   await page.evaluate(() => (window as any)._df.page());
   expect((await pagesAfter(page, gw, 2))[1]).toEqual({ url, referrer: '' });
 });
 
-test('history is patched once with two collectors (stub + a second d.full.js on another global); the router-facing behaviour is untouched', async ({ page, gw, site, errors }) => {
+test('history is patched once with two collectors (stub + a second d.full.js on another global); the router-facing behaviour is untouched', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const second = `<script async src="${gw.url}/d.full.js?second" data-pipeline-key="${KEY}" data-global="df2"></script>`;
-  const url = site.set('/spa-two', await stubPage(gw, {
-    full: true,
-    head: `<script>window.nativePush = history.pushState; window.navEvents = 0; addEventListener('datafly:navigate', function () { navEvents++; });</script>`,
-    body: second,
-  }));
+  const url = site.set(
+    '/spa-two',
+    await stubPage(gw, {
+      full: true,
+      head: `<script>window.nativePush = history.pushState; window.navEvents = 0; addEventListener('datafly:navigate', function () { navEvents++; });</script>`,
+      body: second,
+    }),
+  );
   await page.goto(url);
   await collectorLoaded(page);
   await collectorLoaded(page, 'df2');
-  expect(await pagesAfter(page, gw, 2)).toEqual([{ url, referrer: '' }, { url, referrer: '' }]);
+  expect(await pagesAfter(page, gw, 2)).toEqual([
+    { url, referrer: '' },
+    { url, referrer: '' },
+  ]);
   const r = await page.evaluate(() => {
     const w = window as any;
     const push = history.pushState;
@@ -225,15 +274,37 @@ test('history is patched once with two collectors (stub + a second d.full.js on 
     out.state = history.state;
     out.events = w.navEvents;
     // Same exception as the native one, and nothing dispatched for a failed call.
-    try { history.pushState({}, '', 'https://elsewhere.example/x'); } catch (e: any) { out.err = e.name; }
-    try { w.nativePush.call(history, {}, '', 'https://elsewhere.example/x'); } catch (e: any) { out.nativeErr = e.name; }
+    try {
+      history.pushState({}, '', 'https://elsewhere.example/x');
+    } catch (e: any) {
+      out.err = e.name;
+    }
+    try {
+      w.nativePush.call(history, {}, '', 'https://elsewhere.example/x');
+    } catch (e: any) {
+      out.nativeErr = e.name;
+    }
     out.eventsAfterError = w.navEvents;
     // Not cloneable state: the native DataCloneError passes through.
-    try { history.pushState({ f() {} }, '', '/spa-two/bad'); } catch (e: any) { out.cloneErr = e.name; }
+    try {
+      history.pushState({ f() {} }, '', '/spa-two/bad');
+    } catch (e: any) {
+      out.cloneErr = e.name;
+    }
     out.path = location.pathname;
     return out;
   });
-  expect(r).toEqual({ wrapped: true, ret: undefined, state: { k: 1 }, events: 1, err: 'SecurityError', nativeErr: 'SecurityError', eventsAfterError: 1, cloneErr: 'DataCloneError', path: '/spa-two/next' });
+  expect(r).toEqual({
+    wrapped: true,
+    ret: undefined,
+    state: { k: 1 },
+    events: 1,
+    err: 'SecurityError',
+    nativeErr: 'SecurityError',
+    eventsAfterError: 1,
+    cloneErr: 'DataCloneError',
+    path: '/spa-two/next',
+  });
   // One page event per collector for the one change.
   expect(await pagesAfter(page, gw, 4)).toEqual([
     { url, referrer: '' },
@@ -243,16 +314,40 @@ test('history is patched once with two collectors (stub + a second d.full.js on 
   ]);
   // Loading d.full.js yet again (a third global) does not wrap the wrapper.
   const before = await page.evaluate(() => history.pushState);
-  await page.evaluate((src) => new Promise((res) => { const s = document.createElement('script'); s.src = src; s.dataset.pipelineKey = 'dk_test_e2e'; s.dataset.global = 'df3'; s.onload = res; document.head.appendChild(s); }), gw.url + '/d.full.js?third');
+  await page.evaluate(
+    (src) =>
+      new Promise((res) => {
+        const s = document.createElement('script');
+        s.src = src;
+        s.dataset.pipelineKey = 'dk_test_e2e';
+        s.dataset.global = 'df3';
+        s.onload = res;
+        document.head.appendChild(s);
+      }),
+    gw.url + '/d.full.js?third',
+  );
   await collectorLoaded(page, 'df3');
   expect(await page.evaluate((b) => history.pushState === (window as any).__keep, before)).toBe(false); // sanity: handles differ across evaluate
-  expect(await page.evaluate(() => { const w = window as any; const p = history.pushState; w.navEvents = 0; history.pushState({}, '', '/spa-two/third'); return { same: p === history.pushState, events: w.navEvents }; })).toEqual({ same: true, events: 1 });
+  expect(
+    await page.evaluate(() => {
+      const w = window as any;
+      const p = history.pushState;
+      w.navEvents = 0;
+      history.pushState({}, '', '/spa-two/third');
+      return { same: p === history.pushState, events: w.navEvents };
+    }),
+  ).toEqual({ same: true, events: 1 });
   expect(errors).toEqual([]);
 });
 
 // What the gateway stored, in its order: [type:name, url, referrer, title].
 const stored = async (gw: any) =>
-  (await gw.events()).map((e: any) => [e.type == 'track' ? 'track:' + e.event : e.type, e.context.page.url, e.context.page.referrer, e.context.page.title]);
+  (await gw.events()).map((e: any) => [
+    e.type == 'track' ? 'track:' + e.event : e.type,
+    e.context.page.url,
+    e.context.page.referrer,
+    e.context.page.title,
+  ]);
 
 /** Timestamps as stored never go back. */
 const inTimeOrder = async (gw: any) => {
@@ -260,13 +355,21 @@ const inTimeOrder = async (gw: any) => {
   expect(t).toEqual([...t].sort((a, b) => a - b));
 };
 
-test('a call right after pushState in the same task comes after the page event of the navigation, as stored by the gateway', async ({ page, gw, site, errors }) => {
+test('a call right after pushState in the same task comes after the page event of the navigation, as stored by the gateway', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const url = await plain(gw, site, '/spa-order');
   const o = site.url;
   await page.goto(url);
   await collectorLoaded(page);
   await gw.waitFor(1);
-  await page.evaluate(() => { history.pushState({}, '', '/spa-order/b'); (window as any)._df.track('viewed_b'); });
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa-order/b');
+    (window as any)._df.track('viewed_b');
+  });
   await gw.waitFor(3);
   await page.evaluate(() => (window as any)._df.flush());
   expect(await stored(gw)).toEqual([
@@ -280,7 +383,12 @@ test('a call right after pushState in the same task comes after the page event o
   expect(errors).toEqual([]);
 });
 
-test('same-task order with redirects: push + replace then a call is one page event first; a call between push and a path-changing replace sits between two page events', async ({ page, gw, site, errors }) => {
+test('same-task order with redirects: push + replace then a call is one page event first; a call between push and a path-changing replace sits between two page events', async ({
+  page,
+  gw,
+  site,
+  errors,
+}) => {
   const url = await plain(gw, site, '/spa-redir');
   const o = site.url;
   await page.goto(url);
@@ -320,17 +428,28 @@ test('same-task order with redirects: push + replace then a call is one page eve
   expect(errors).toEqual([]);
 });
 
-test('the title of an SPA page event: deferred, the title the app set in the same task; made early by a call, the title at that call', async ({ page, gw, site }) => {
+test('the title of an SPA page event: deferred, the title the app set in the same task; made early by a call, the title at that call', async ({
+  page,
+  gw,
+  site,
+}) => {
   const url = await plain(gw, site, '/spa-title');
   const o = site.url;
   await page.goto(url);
   await collectorLoaded(page);
   await gw.waitFor(1);
   // No call after the navigation: the page event waits a tick and carries the new title.
-  await page.evaluate(() => { history.pushState({}, '', '/spa-title/a'); document.title = 'A'; });
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa-title/a');
+    document.title = 'A';
+  });
   await gw.waitFor(2);
   // A call in the same task, before the app sets its title: the page event is made at the call.
-  await page.evaluate(() => { history.pushState({}, '', '/spa-title/b'); (window as any)._df.track('early'); document.title = 'B'; });
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa-title/b');
+    (window as any)._df.track('early');
+    document.title = 'B';
+  });
   await gw.waitFor(4);
   await page.evaluate(() => (window as any)._df.flush());
   expect(await stored(gw)).toEqual([

@@ -21,8 +21,20 @@ async function jar(context: BrowserContext) {
 }
 
 test.describe('vendor IDs', () => {
-  test('missing IDs are made in each vendor format, on the registrable domain with their lifetimes, and sent on every event', async ({ page, context, gw, site, errors }) => {
-    const url = on('www.shop.test', site.set('/vid/all', await stubPage(gw, { full: true, head: page_({ vendorIds: ALL }), body: `<script>_df.track('early')</script>` })));
+  test('missing IDs are made in each vendor format, on the registrable domain with their lifetimes, and sent on every event', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
+    const url = on(
+      'www.shop.test',
+      site.set(
+        '/vid/all',
+        await stubPage(gw, { full: true, head: page_({ vendorIds: ALL }), body: `<script>_df.track('early')</script>` }),
+      ),
+    );
     await page.goto(url + '?utm_source=x&fbclid=IwAR-fb_1&gclid=Cj0-gc_1');
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.track('later'));
@@ -69,8 +81,21 @@ test.describe('vendor IDs', () => {
     expect(errors).toEqual([]);
   });
 
-  test('existing cookies (a vendor pixel wrote them) are kept and sent as they are; a new fbclid/gclid replaces _fbc/_gcl_aw', async ({ page, context, gw, site }) => {
-    const pixel = { _ga: 'GA1.2.111111111.1600000000', _fbp: 'fb.1.1600000000000.222', _ttp: 'pixel-ttp.tt.1', _pin_unauth: 'dWlkPXBpeGVs', _scid: 'pixel-scid', _fbc: 'fb.1.1600000000000.OLDFB', _gcl_aw: 'GCL.1600000000.OLDGC' };
+  test('existing cookies (a vendor pixel wrote them) are kept and sent as they are; a new fbclid/gclid replaces _fbc/_gcl_aw', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const pixel = {
+      _ga: 'GA1.2.111111111.1600000000',
+      _fbp: 'fb.1.1600000000000.222',
+      _ttp: 'pixel-ttp.tt.1',
+      _pin_unauth: 'dWlkPXBpeGVs',
+      _scid: 'pixel-scid',
+      _fbc: 'fb.1.1600000000000.OLDFB',
+      _gcl_aw: 'GCL.1600000000.OLDGC',
+    };
     await context.addCookies(Object.entries(pixel).map(([name, value]) => ({ name, value, domain: '.shop.test', path: '/' })));
     const url = on('www.shop.test', site.set('/vid/keep', await stubPage(gw, { full: true, head: page_({ vendorIds: ALL }) })));
     await page.goto(url);
@@ -99,7 +124,10 @@ test.describe('vendor IDs', () => {
   });
 
   test('only the vendors turned on; without the option (or on d.js) nothing is read or written', async ({ page, context, gw, site }) => {
-    const only = on('www.shop.test', site.set('/vid/only', await stubPage(gw, { full: true, head: page_({ vendorIds: ['meta', 'nope', 7] }) })));
+    const only = on(
+      'www.shop.test',
+      site.set('/vid/only', await stubPage(gw, { full: true, head: page_({ vendorIds: ['meta', 'nope', 7] }) })),
+    );
     await page.goto(only + '?gclid=G1');
     let evs = await gw.waitFor(1);
     expect(Object.keys(evs[0].context.vendorIds)).toEqual(['_fbp']);
@@ -116,8 +144,16 @@ test.describe('vendor IDs', () => {
     expect(Object.keys(await jar(context))).toEqual(['_df_aid']);
   });
 
-  test('cookieDomain overrides the registrable domain; a one-label host (localhost) gets host-only cookies', async ({ page, context, gw, site }) => {
-    const url = on('www.shop.test', site.set('/vid/domain', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga'], cookieDomain: 'www.shop.test' }) })));
+  test('cookieDomain overrides the registrable domain; a one-label host (localhost) gets host-only cookies', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const url = on(
+      'www.shop.test',
+      site.set('/vid/domain', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga'], cookieDomain: 'www.shop.test' }) })),
+    );
     await page.goto(url);
     await gw.waitFor(1);
     expect((await jar(context))._ga.domain).toBe('.www.shop.test');
@@ -129,11 +165,20 @@ test.describe('vendor IDs', () => {
     expect(evs[1].context.vendorIds).toEqual({ _ga: ga.value });
   });
 
-  test('consent: nothing before it; _ga with analytics, the rest with marketing, from the next event on; withdrawal deletes only the cookies we made', async ({ page, context, gw, site, errors }) => {
+  test('consent: nothing before it; _ga with analytics, the rest with marketing, from the next event on; withdrawal deletes only the cookies we made', async ({
+    page,
+    context,
+    gw,
+    site,
+    errors,
+  }) => {
     // A Meta pixel wrote _fbc earlier; we must never delete it.
     await context.addCookies([{ name: '_fbc', value: 'fb.1.1600000000000.PIXEL', domain: '.shop.test', path: '/' }]);
     // cmp set (no CMP on the page): consent is unknown, all categories false; events still flow.
-    const url = on('www.shop.test', site.set('/vid/consent', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga', 'meta'], cmp: 'onetrust' }) })));
+    const url = on(
+      'www.shop.test',
+      site.set('/vid/consent', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga', 'meta'], cmp: 'onetrust' }) })),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     let evs = await gw.waitFor(1);
@@ -184,8 +229,16 @@ test.describe('vendor IDs', () => {
     expect(errors).toEqual([]);
   });
 
-  test('consent-first mode: nothing is read or written before the gate opens, even with marketing granted', async ({ page, context, gw, site }) => {
-    const url = on('www.shop.test', site.set('/vid/first', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga', 'meta'], requireConsent: 'analytics' }) })));
+  test('consent-first mode: nothing is read or written before the gate opens, even with marketing granted', async ({
+    page,
+    context,
+    gw,
+    site,
+  }) => {
+    const url = on(
+      'www.shop.test',
+      site.set('/vid/first', await stubPage(gw, { full: true, head: page_({ vendorIds: ['ga', 'meta'], requireConsent: 'analytics' }) })),
+    );
     await page.goto(url);
     await collectorLoaded(page);
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));

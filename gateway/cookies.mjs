@@ -19,9 +19,41 @@ const SAFE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]{1,256}$/;
 
 /** Two-label public suffixes common enough to matter (no Public Suffix List here). */
 const SECOND_LEVEL = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il', 'com.br', 'com.mx', 'com.ar',
-  'com.cn', 'com.tw', 'com.hk', 'com.sg', 'com.tr', 'com.ua', 'com.pl', 'co.id', 'com.my', 'com.ph', 'com.vn',
+  'co.uk',
+  'org.uk',
+  'ac.uk',
+  'gov.uk',
+  'me.uk',
+  'ltd.uk',
+  'plc.uk',
+  'com.au',
+  'net.au',
+  'org.au',
+  'edu.au',
+  'gov.au',
+  'co.nz',
+  'org.nz',
+  'co.jp',
+  'ne.jp',
+  'or.jp',
+  'co.kr',
+  'co.in',
+  'co.za',
+  'co.il',
+  'com.br',
+  'com.mx',
+  'com.ar',
+  'com.cn',
+  'com.tw',
+  'com.hk',
+  'com.sg',
+  'com.tr',
+  'com.ua',
+  'com.pl',
+  'co.id',
+  'com.my',
+  'com.ph',
+  'com.vn',
 ]);
 
 /**
@@ -72,5 +104,7 @@ export function vendorCookies(events, { origin, host, secure }) {
     if (site && site === registrableDomain(host)) domain = site;
   }
   const attrs = `; Path=/${domain ? `; Domain=${domain}` : ''}; SameSite=Lax${secure ? '; Secure' : ''}`;
-  return [...ids].map(([name, value]) => `${name}=${value}; Max-Age=${VENDOR_COOKIES[/** @type {keyof typeof VENDOR_COOKIES} */ (name)]}${attrs}`);
+  return [...ids].map(
+    ([name, value]) => `${name}=${value}; Max-Age=${VENDOR_COOKIES[/** @type {keyof typeof VENDOR_COOKIES} */ (name)]}${attrs}`,
+  );
 }

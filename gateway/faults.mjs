@@ -63,7 +63,7 @@ export function createFaults() {
       if (body.status !== undefined) {
         s.status = body.status;
         // A status alone fails the next request only.
-        s.failCount = body.forMs !== undefined ? 0 : body.count ?? 1;
+        s.failCount = body.forMs !== undefined ? 0 : (body.count ?? 1);
         s.failUntil = body.forMs !== undefined ? now + body.forMs : 0;
       }
       if (body.retryAfter !== undefined) s.retryAfter = body.retryAfter;
@@ -123,6 +123,17 @@ export function createFaults() {
 /** @param {number} status */
 export function faultCode(status) {
   /** @type {Record<number, string>} */
-  const codes = { 400: 'invalid_payload', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'unavailable', 504: 'gateway_timeout' };
+  const codes = {
+    400: 'invalid_payload',
+    401: 'unauthorized',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    413: 'payload_too_large',
+    429: 'rate_limited',
+    500: 'internal_error',
+    502: 'bad_gateway',
+    503: 'unavailable',
+    504: 'gateway_timeout',
+  };
   return codes[status] ?? `http_${status}`;
 }

@@ -8,7 +8,20 @@
 // - startup reads the files in fixed-size chunks, oldest first, so a gateway always starts,
 //   whatever it stored (a torn or foreign line is skipped, a huge legacy file is just read).
 // Each line is written with messageId first, so startup takes the id without parsing the event.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createDedupWindow } from './dedup.mjs';
 import { eventText } from './validate.mjs';
@@ -69,7 +82,6 @@ export function lineMessageId(line, parse = false) {
     return undefined; // a torn last line (crash mid-write) or garbage: skipped, not fatal
   }
 }
-
 
 /**
  * @param {StoreOptions} [options] events file relative to cwd (default .datafly/events.ndjson) and limits

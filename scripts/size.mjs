@@ -29,7 +29,10 @@ function measure(path) {
 
 /** Sizes of the same files built from `rev`, or undefined when that can't be done here. */
 function baseline(rev) {
-  const git = (...a) => execFileSync('git', a, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  const git = (...a) =>
+    execFileSync('git', a, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   let dir;
   try {
     git('rev-parse', '--verify', rev + '^{commit}');
@@ -76,7 +79,9 @@ for (const [file, limit] of Object.entries(budgets)) {
   });
 }
 console.table(rows);
-console.log(base ? `(changes against ${baseRev}, built in a temporary worktree)` : '(no comparison: --no-compare, or no git/' + baseRev + ' here)');
+console.log(
+  base ? `(changes against ${baseRev}, built in a temporary worktree)` : '(no comparison: --no-compare, or no git/' + baseRev + ' here)',
+);
 if (failed) {
   console.error('size budget exceeded');
   process.exit(1);

@@ -15,7 +15,11 @@ const lit = (v) => JSON.stringify(String(v));
 const ATTRS = { REQUIRE_CONSENT: 'requireConsent', CMP: 'cmp', VENDOR_IDS: 'vendorIds', LINKED_DOMAINS: 'linkedDomains' };
 
 /** A comma list as one attribute value: `a, b,,c` or ['a', 'b'] → `a,b,c`. */
-const list = (v) => (Array.isArray(v) ? v : String(v).split(',')).map((s) => String(s).trim()).filter(Boolean).join(',');
+const list = (v) =>
+  (Array.isArray(v) ? v : String(v).split(','))
+    .map((s) => String(s).trim())
+    .filter(Boolean)
+    .join(',');
 
 /**
  * @param {{src: string, key: string, global?: string, endpoint?: string, nonce?: string, integrity?: string,

@@ -29,7 +29,7 @@ export const ENVELOPE = 60;
 export function take(items: Item[], maxCount: number, maxBytes: number): Item[] {
   const out: Item[] = [];
   let bytes = ENVELOPE;
-  for (const it of items) if (out.length < maxCount && bytes + it._size < maxBytes) (out[out.length] = it), (bytes += it._size + 1);
+  for (const it of items) if (out.length < maxCount && bytes + it._size < maxBytes) ((out[out.length] = it), (bytes += it._size + 1));
   return out;
 }
 

@@ -35,7 +35,7 @@ export function createCampaignSession(persist: () => boolean): CampaignSession {
       lastEvent = t;
       if (session.campaign) c.campaign = session.campaign;
       if (session.clickIds) c.clickIds = session.clickIds;
-      if (t - session.t > 6e4) (session.t = t), save();
+      if (t - session.t > 6e4) ((session.t = t), save());
     },
     _clear() {
       session = { t: 0 };

@@ -36,7 +36,6 @@ export interface Collector {
 
 const num = (v: unknown, d: number, min: number, max: number) => (typeof v == 'number' && v >= min && v <= max ? Math.floor(v) : d);
 
-
 export function createCollector(options: Options): Collector {
   if (options.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
   const warn = log.warn;
@@ -51,10 +50,22 @@ export function createCollector(options: Options): Collector {
   const batchSize = () => num(options.batchSize, 10, 1, 500);
   const interval = () => num(options.flushInterval, 1000, 0, 864e5);
   const maxBytes = () => num(options.maxQueueBytes, 1e6, 65536, 5e7);
-  const outbox = createOutbox(uuid().slice(0, 8), maxBytes(), () => id._persist, (it, why) => delivery._failed(it, why));
-  const delivery = createDelivery(String(options.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(options.pipelineKey), batchSize(), interval(), outbox);
+  const outbox = createOutbox(
+    uuid().slice(0, 8),
+    maxBytes(),
+    () => id._persist,
+    (it, why) => delivery._failed(it, why),
+  );
+  const delivery = createDelivery(
+    String(options.endpoint || '').replace(/\/+$/, '') + '/v1/batch?key=' + encodeURIComponent(options.pipelineKey),
+    batchSize(),
+    interval(),
+    outbox,
+  );
   // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags = __FULL__ && createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, options.nonce);
+  const tags =
+    __FULL__ &&
+    createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, options.nonce);
 
   // Campaign session (full build): stored only where storage is allowed.
   const campaign = __FULL__ && createCampaignSession(() => id._persist);
@@ -66,8 +77,17 @@ export function createCollector(options: Options): Collector {
   // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
   // and their category): full build
   // (README, "Vendor IDs and cross-domain links").
-  const vendor = __FULL__ && options.vendorIds && createVendorIds(options.vendorIds, () => (id._persist ? gate._canonical() : {}), () => landingUrl, options.cookieDomain);
-  const linker = __FULL__ && options.crossDomain && createLinker(options.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
+  const vendor =
+    __FULL__ &&
+    options.vendorIds &&
+    createVendorIds(
+      options.vendorIds,
+      () => (id._persist ? gate._canonical() : {}),
+      () => landingUrl,
+      options.cookieDomain,
+    );
+  const linker =
+    __FULL__ && options.crossDomain && createLinker(options.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
@@ -81,7 +101,7 @@ export function createCollector(options: Options): Collector {
     const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, ids); // (ids: at once)
     // Denied: dropped, each one said in debug mode.
-    if (st) return warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true;
+    if (st) return (warn((e.event || type) + ' dropped: no ' + gate._category + ' consent'), true);
     // Awaiting consent: held in memory, the oldest dropped first past MAX_HELD.
     if (held.length >= MAX_HELD) warn(held.shift()!.messageId + ' dropped: over ' + MAX_HELD + ' held');
     return !!(held[held.length] = e);
@@ -97,7 +117,7 @@ export function createCollector(options: Options): Collector {
     const it = item(e.messageId, JSON.stringify(e));
     // Size 0: the page's JSON.stringify is broken; nothing valid can be sent, so nothing is.
     if (!it._size || it._size > MAX_EVENT_BYTES)
-      return warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false;
+      return (warn((e.event || e.name || e.type) + ' dropped: over 64 KB or unserializable'), false);
     log.info(e.type, e.event || e.name || '', e);
     outbox._add([it]);
     delivery._kick(now);
@@ -127,13 +147,15 @@ export function createCollector(options: Options): Collector {
       // that now covers it.
       id._enable();
       land();
-      for (const e of held) (e.anonymousId = id._user.anonymousId), send(e);
+      for (const e of held) ((e.anonymousId = id._user.anonymousId), send(e));
       held = [];
       adopt(1);
     }
     // Sent at once (once per change, across page views); a withdrawal's carries the anonymousId
     // and the consent only.
-    if (fx & UPDATE) emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._user), id._persist && lsSet(CS, gate._sent!);
+    if (fx & UPDATE)
+      (emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._user),
+        id._persist && lsSet(CS, gate._sent!));
     if (tags) tags._update();
     // A withdrawal deletes the vendor ids we made at once.
     if (vendor) vendor();
@@ -164,7 +186,7 @@ export function createCollector(options: Options): Collector {
   const api: Record<string, (time: number, url: string, a?: any, b?: any) => unknown> = {
     page(time, url, name, props) {
       // page(properties) is accepted too.
-      if (props === undefined && name && typeof name == 'object') (props = name), (name = undefined);
+      if (props === undefined && name && typeof name == 'object') ((props = name), (name = undefined));
       const p = bag(props, 'page properties');
       const n = name == null ? '' : named(name, 'page name');
       if (p && n != null) emit('page', { ...(n && { name: n }), properties: p }, time, url);
@@ -199,7 +221,7 @@ export function createCollector(options: Options): Collector {
         const val = x[k];
         if (k == 'debug') log.on = !!val;
         else if (k == 'requireConsent') apply(gate._require(val));
-        else if (__FULL__ && k == 'cmp' && !options.cmp) apply(gate._require()), cmp((options.cmp = val as Options['cmp'])!);
+        else if (__FULL__ && k == 'cmp' && !options.cmp) (apply(gate._require()), cmp((options.cmp = val as Options['cmp'])!));
         else if (__FULL__ && /^(batchSize|flushInterval|maxQueueBytes)$/.test(k)) {
           (options as any)[k] = val;
           delivery._tune!(batchSize(), interval());
@@ -221,7 +243,12 @@ export function createCollector(options: Options): Collector {
   listen(window, 'online', delivery._online);
   // Another tab's withdrawal removes _df_cs (written only while granted): applied in this tab too
   // (its consent_update was sent there).
-  listen(window, 'storage', (e: StorageEvent) => e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE));
+  listen(
+    window,
+    'storage',
+    (e: StorageEvent) =>
+      e.key == CS && !e.newValue && gate._category && id._persist && apply(gate._set({ [gate._category]: false }) & ~UPDATE),
+  );
 
   // Leftovers of earlier page views and closed tabs (first when the page is idle, then sent at
   // once), then every 20 s: refresh this tab's heartbeat while it holds events, and adopt

@@ -73,7 +73,7 @@ export function createConsentGate(require: unknown, managed: unknown, lastSent: 
     // An update while granted, and for a withdrawal.
     if (next && (prev == GRANTED || next == GRANTED)) {
       const j = JSON.stringify(g._consent());
-      if (j != (g._sent ??= lastSent() || '')) (fx |= UPDATE), (g._sent = j);
+      if (j != (g._sent ??= lastSent() || '')) ((fx |= UPDATE), (g._sent = j));
     }
     return fx;
   };
@@ -89,7 +89,7 @@ export function createConsentGate(require: unknown, managed: unknown, lastSent: 
     _set: (s, cmp) =>
       step(() => {
         // (Only the full build reads CMPs: the core never passes `cmp`.)
-        if (__FULL__ && cmp) (categories = s.categories), (given = { __proto__: null } as any), (s = s.canonical);
+        if (__FULL__ && cmp) ((categories = s.categories), (given = { __proto__: null } as any), (s = s.canonical));
         for (const k of Object.keys(s)) {
           const v = s[k];
           const c = CATEGORIES.includes(k);

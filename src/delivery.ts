@@ -95,7 +95,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
    */
   async function postBatch(batch: Item[], data: BodyInit, size: number, ka: boolean): Promise<void> {
     if (ka) used += size;
-    for (const i of batch) (i._why = ''), (i._gone ||= ka);
+    for (const i of batch) ((i._why = ''), (i._gone ||= ka));
     const [status, ra] = await io._post(url, data, ka);
     if (ka) used -= size;
     const v = verdict(status, batch.length);
@@ -144,9 +144,10 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // goes without (a keepalive refused for a budget others spent must not fail forever), and a
     // big plain-text batch in flight must not leave the unload plan too little budget (sent without
     // keepalive, its events stay pending, so an unload sends them again, oldest first).
-    if (!batch.some((i) => i._gone)) await postBatch(batch, data, size, io._keepalive && !attempt && size <= BUDGET / 4 && used + beaconed + size <= BUDGET);
+    if (!batch.some((i) => i._gone))
+      await postBatch(batch, data, size, io._keepalive && !attempt && size <= BUDGET / 4 && used + beaconed + size <= BUDGET);
     busy = false;
-    if (again) (again = false), schedule(0);
+    if (again) ((again = false), schedule(0));
   }
 
   const me: Delivery = {

@@ -18,13 +18,7 @@ export interface Ids {
  * @param context page, device and library context
  * @param time   when the call was made (ms since epoch); queued calls keep their own time
  */
-export function buildEvent(
-  type: DataflyEvent['type'],
-  body: Dict,
-  ids: Ids,
-  context: EventContext,
-  time: number,
-): DataflyEvent {
+export function buildEvent(type: DataflyEvent['type'], body: Dict, ids: Ids, context: EventContext, time: number): DataflyEvent {
   // One literal, in the order the fields are sent (spreading '' or false adds nothing).
   return {
     type,

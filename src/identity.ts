@@ -8,7 +8,10 @@ import { uuid } from './uuid';
 const COOKIE = '_df_aid';
 const KEY = '_df_id';
 /** Each id with its traits. */
-const PAIRS = [['userId', 'traits'], ['groupId', 'groupTraits']];
+const PAIRS = [
+  ['userId', 'traits'],
+  ['groupId', 'groupTraits'],
+];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export interface Identity {
@@ -57,10 +60,10 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     if (tabs) return UUID.test(s.anonymousId) && (me._user = { ...fresh(), ...s });
     const u: any = me._user;
     const a = [cookieGet(COOKIE), s.anonymousId].find((x) => UUID.test(x)); // (undefined tests as "undefined": no match)
-    if (a) (u.anonymousId = a), (stored = true);
+    if (a) ((u.anonymousId = a), (stored = true));
     for (const [k, t] of PAIRS) {
       const v = s[k];
-      if (typeof v == 'string' && (!u[k] || u[k] == v)) (u[t] = { ...s[t], ...u[t] }), (u[k] = v);
+      if (typeof v == 'string' && (!u[k] || u[k] == v)) ((u[t] = { ...s[t], ...u[t] }), (u[k] = v));
     }
   };
   const me: Identity = {
@@ -104,7 +107,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
   };
   if (__FULL__)
     me._adopt = (a) => {
-      if (!stored) (me._user.anonymousId = a), save();
+      if (!stored) ((me._user.anonymousId = a), save());
     };
   if (persist) me._enable();
   return me;

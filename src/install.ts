@@ -86,21 +86,21 @@ export function install(w: any, base: Options): any {
         // slack; no lower bound where timeOrigin is missing: Safari 14), this page's URL or one of
         // its origin]. Skipped: null, a hole, ['ready'], another snippet's format, a forged time or
         // URL (README, "Install on a site"), and (below) a hostile init object.
-        if (
-          !(
-            typeof q[0] == 'string' &&
-            q[1].length >= 0 &&
-            q[2] === +q[2] &&
-            !(q[2] < performance?.timeOrigin - 1e4) &&
-            q[2] < Date.now() + 1e4 &&
-            typeof q[3] == 'string' &&
-            (q[3] == location.href || !q[3].indexOf(location.origin + '/'))
-          )
-        )
+        if (!(
+          typeof q[0] == 'string' &&
+          q[1].length >= 0 &&
+          q[2] === +q[2] &&
+          !(q[2] < performance?.timeOrigin - 1e4) &&
+          q[2] < Date.now() + 1e4 &&
+          typeof q[3] == 'string' &&
+          (q[3] == location.href || !q[3].indexOf(location.origin + '/'))
+        ))
           throw 0;
         if (q[2] < first[2]) first = q;
         // requireConsent can be tightened, never loosened (a falsy one keeps the earlier one).
-        q[0] == 'init' ? isPlainObject((i = q[1][0])) && (opts = { ...opts, ...i, requireConsent: (i.requireConsent as any) || opts.requireConsent }) : (queued[queued.length] = q);
+        q[0] == 'init'
+          ? isPlainObject((i = q[1][0])) && (opts = { ...opts, ...i, requireConsent: (i.requireConsent as any) || opts.requireConsent })
+          : (queued[queued.length] = q);
       } catch {
         bad++;
       }

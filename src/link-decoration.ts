@@ -30,11 +30,12 @@ export function createLinker(o: any, consent: () => Dict, id: Identity): (e: Dat
       const attr = form ? 'action' : 'href';
       const u = el && new URL(el.getAttribute(attr) || location.href, document.baseURI);
       const h = u && u.hostname;
-      if (!h || !/^http/.test(u.protocol) || h == location.hostname || !domains.some((d) => h == d || h.endsWith('.' + d)) || !analytics()) return;
+      if (!h || !/^http/.test(u.protocol) || h == location.hostname || !domains.some((d) => h == d || h.endsWith('.' + d)) || !analytics())
+        return;
       const token = makeToken(id._user.anonymousId, Date.now(), browser);
       if (form && !/post/i.test(el.getAttribute('method')!)) {
         let input = el.querySelector('[name=' + PARAM + ']') as HTMLInputElement;
-        if (!input) (input = el.appendChild(document.createElement('input'))), (input.type = 'hidden'), (input.name = PARAM);
+        if (!input) ((input = el.appendChild(document.createElement('input'))), (input.type = 'hidden'), (input.name = PARAM));
         input.value = token;
       } else el.setAttribute(attr, withToken(u, token));
     });

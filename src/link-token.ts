@@ -22,7 +22,13 @@ export function readToken(token: string, now: number, browser: string): string |
   const [id, time] = token.split('.');
   const t = parseInt(time, 36);
   const m = (now / 6e4) | 0;
-  if (/^[\da-f-]{36}$/i.test(id) && t <= now && now - t <= MAX_AGE && (token == makeToken(id, t, browser, m) || token == makeToken(id, t, browser, m - 1))) return id;
+  if (
+    /^[\da-f-]{36}$/i.test(id) &&
+    t <= now &&
+    now - t <= MAX_AGE &&
+    (token == makeToken(id, t, browser, m) || token == makeToken(id, t, browser, m - 1))
+  )
+    return id;
 }
 
 /** `url` without its `_dfl` parameter; the rest stays as it was. */

@@ -41,7 +41,13 @@ export interface Outbox {
 }
 
 /** `persist()`: storage allowed now (false while consent is awaited: memory only). */
-export function createOutbox(tab: string, maxBytes: number, persist: () => boolean, drop: (it: Item, why: string) => void, store: Store = browserIO): Outbox {
+export function createOutbox(
+  tab: string,
+  maxBytes: number,
+  persist: () => boolean,
+  drop: (it: Item, why: string) => void,
+  store: Store = browserIO,
+): Outbox {
   const key = PREFIX + tab;
   let bytes = 0;
   let dirty = 0;
@@ -55,7 +61,7 @@ export function createOutbox(tab: string, maxBytes: number, persist: () => boole
   const box: Outbox = {
     _items: [],
     _add(list, front) {
-      for (const it of list) (bytes += it._size), front || (box._items[box._items.length] = it);
+      for (const it of list) ((bytes += it._size), front || (box._items[box._items.length] = it));
       if (front) box._items = list.concat(box._items);
       // Bounded by bytes: the oldest events go first, each drop counted and reported.
       while (bytes > maxBytes && box._items.length > 1) {

@@ -6,10 +6,10 @@ import { cookieGet, cookieSet } from './storage';
 
 export function registrableDomain(): string {
   const p = location.hostname.split('.');
-  for (let i = p.length - 1; i--; ) {
+  for (let i = p.length - 1; i--;) {
     const d = p.slice(i).join('.');
     cookieSet('_df_rd', '1', d, 1);
-    if (cookieGet('_df_rd')) return cookieSet('_df_rd', '', d, -1), d;
+    if (cookieGet('_df_rd')) return (cookieSet('_df_rd', '', d, -1), d);
   }
   return '';
 }

@@ -25,7 +25,10 @@ export function retryAfter(header: string | null | undefined, now: number): numb
 }
 
 /** What to do with a batch given the gateway's answer (status 0 = network error). */
-export const OK = 0, RETRY = 1, SPLIT = 2, DROP = 3;
+export const OK = 0,
+  RETRY = 1,
+  SPLIT = 2,
+  DROP = 3;
 export function verdict(status: number, size: number): number {
   if (status >= 200 && status < 300) return OK;
   // 413: halves fit. 400 on a batch: one bad event must not take the good ones with it.

@@ -45,7 +45,8 @@ function clean(v: any, depth: number, seen: object[]): unknown {
   if (t != 'object') return DROP; // undefined, function, symbol
   if (v instanceof Date) return isFinite(+v) ? v.toISOString() : null;
   // DOM nodes and windows (huge, circular and meaningless to a vendor), too deep, or a cycle.
-  if ((typeof v.nodeType == 'number' && typeof v.nodeName == 'string') || v.window === v || depth >= MAX_DEPTH || seen.indexOf(v) >= 0) return DROP;
+  if ((typeof v.nodeType == 'number' && typeof v.nodeName == 'string') || v.window === v || depth >= MAX_DEPTH || seen.indexOf(v) >= 0)
+    return DROP;
   if (typeof v.toJSON == 'function') return clean(v.toJSON(), depth, seen);
   seen[seen.length] = v;
   // One member, read under its own try: a throwing getter or toJSON drops only that member.
@@ -61,7 +62,11 @@ function clean(v: any, depth: number, seen: object[]): unknown {
       Array.from({ length: v.length }, (_, i, c = member(i)) => (c === DROP ? null : c))
     : // From [key, value] pairs: fromEntries defines each key as an own data property, so a page's
       // own "__proto__" key (JSON.parse makes one) stays a key and sets no prototype.
-      Object.fromEntries(Object.keys(v).map((k) => [k, member(k)]).filter((e) => e[1] !== DROP));
+      Object.fromEntries(
+        Object.keys(v)
+          .map((k) => [k, member(k)])
+          .filter((e) => e[1] !== DROP),
+      );
   seen.pop();
   return out;
 }

@@ -46,7 +46,7 @@ export function watchNavigation(hash: boolean, page: (prev: string, time: number
     const t = time;
     const prev = last;
     time = 0;
-    if (t && key(true) != lastFull) here(), page(prev, t);
+    if (t && key(true) != lastFull) (here(), page(prev, t));
   };
   const check = (e: Event) => {
     // replaceState counts only when the path (not just the query) changed.

@@ -44,7 +44,13 @@ export function cookieGet(name: string): string | undefined {
 export function cookieSet(name: string, value: string, domain?: string, days = 400): void {
   try {
     document.cookie =
-      name + '=' + encodeURIComponent(value) + ';path=/;max-age=' + days * 86400 + ';samesite=lax' +
-      (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
+      name +
+      '=' +
+      encodeURIComponent(value) +
+      ';path=/;max-age=' +
+      days * 86400 +
+      ';samesite=lax' +
+      (domain ? ';domain=' + domain : '') +
+      (location.protocol == 'https:' ? ';secure' : '');
   } catch {}
 }

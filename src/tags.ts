@@ -31,7 +31,9 @@ export interface Tags {
 
 /** Prefix lists: absent, or an array of non-empty strings (a string would clear by its characters). */
 const badList = (t: any) =>
-  ['cookiePrefixes', 'storageKeys'].some((k) => t[k] != null && !(Array.isArray(t[k]) && t[k].every((p: unknown) => typeof p == 'string' && p)));
+  ['cookiePrefixes', 'storageKeys'].some(
+    (k) => t[k] != null && !(Array.isArray(t[k]) && t[k].every((p: unknown) => typeof p == 'string' && p)),
+  );
 const LISTS = 'cookiePrefixes/storageKeys must be arrays of non-empty strings';
 
 /** Attributes that would run or re-point code: src, nonce, integrity, on* handlers (any case). */
@@ -57,7 +59,7 @@ export function createTags(granted: (category: string) => boolean, nonce: string
     } catch (err) {
       // Isolated: this tag is dropped; the others and the caller go on.
       delete tags[t.id];
-      return log.warn('injectTag: ' + t.id + ' failed: ' + err), false;
+      return (log.warn('injectTag: ' + t.id + ' failed: ' + err), false);
     }
     log.info('tag injected', t.id);
     return true;
@@ -67,12 +69,19 @@ export function createTags(granted: (category: string) => boolean, nonce: string
     _add(t: any) {
       const id = t && cleanId(t.id);
       const a = t && t.attributes;
-      const why = !id || typeof t.src != 'string' || !/^(https?:)?\/\//.test(t.src)
-        ? 'needs {id, src: "https://..."}'
-        : tags[id] ? id + ' is already there' : Object.keys(tags).length >= MAX_TAGS ? 'at most ' + MAX_TAGS + ' tags'
-        : badList(t) ? LISTS
-        : a != null && (!isPlainObject(a) || Object.keys(a).some(badAttribute)) ? 'attributes may not set src, nonce, integrity, on*' : '';
-      if (why) return log.warn('injectTag: ' + why), false;
+      const why =
+        !id || typeof t.src != 'string' || !/^(https?:)?\/\//.test(t.src)
+          ? 'needs {id, src: "https://..."}'
+          : tags[id]
+            ? id + ' is already there'
+            : Object.keys(tags).length >= MAX_TAGS
+              ? 'at most ' + MAX_TAGS + ' tags'
+              : badList(t)
+                ? LISTS
+                : a != null && (!isPlainObject(a) || Object.keys(a).some(badAttribute))
+                  ? 'attributes may not set src, nonce, integrity, on*'
+                  : '';
+      if (why) return (log.warn('injectTag: ' + why), false);
       return inject((tags[id!] = [{ ...t, id, attributes: { ...a } }]));
     },
     _update() {
@@ -82,7 +91,7 @@ export function createTags(granted: (category: string) => boolean, nonce: string
       const id = r && cleanId(r.id);
       const e = id && tags[id];
       if (!e) return false;
-      if (badList(r)) return log.warn('removeTag: ' + LISTS), false;
+      if (badList(r)) return (log.warn('removeTag: ' + LISTS), false);
       delete tags[id as string];
       if (e[1]) e[1].remove();
       const list = (k: 'cookiePrefixes' | 'storageKeys') => [...(e[0][k] || []), ...(r[k] || [])];

@@ -39,7 +39,12 @@ export interface Options {
    * key, its format, and a map from the CMP's codes to categories (`{C2: 'analytics'}`; a code may
    * name several, space-separated). Its map also maps a site's own Didomi purpose ids.
    */
-  consentSource?: { cookie?: string; localStorage?: string; format: 'json' | 'comma' | 'urlencoded' | 'semicolon'; map: Record<string, string> };
+  consentSource?: {
+    cookie?: string;
+    localStorage?: string;
+    format: 'json' | 'comma' | 'urlencoded' | 'semicolon';
+    map: Record<string, string>;
+  };
   /** Hold every event (in memory, nothing stored) until this category is granted; a withdrawal removes what was stored. Default off. */
   requireConsent?: boolean | ConsentCategory;
   /** CSP nonce passed on to scripts the collector injects (read from d.js's own tag by default). */
@@ -115,6 +120,14 @@ export interface Datafly {
   /** The canonical view (events carry both views in `context.consent`). */
   getConsent(): ConsentState;
   /** Full build only (d.full.js and npm); on d.js they do nothing. */
-  injectTag(tag: { id: string; src: string; category?: string; timing?: 'immediate' | 'load' | 'idle'; attributes?: Record<string, string>; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
+  injectTag(tag: {
+    id: string;
+    src: string;
+    category?: string;
+    timing?: 'immediate' | 'load' | 'idle';
+    attributes?: Record<string, string>;
+    cookiePrefixes?: string[];
+    storageKeys?: string[];
+  }): boolean;
   removeTag(tag: { id: string; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
 }

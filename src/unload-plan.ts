@@ -16,7 +16,7 @@ export type Part = [Item[], boolean];
  * request as it is planned (no list to build): keepalive parts first, then beacons.
  */
 export function plan(items: Item[], room: number, keepalive: boolean, send: (...part: Part) => void): void {
-  for (let got: Item[]; ; )
+  for (let got: Item[]; ;)
     if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
       send(got, keepalive);
       room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);

@@ -46,7 +46,13 @@ const b64 = (s: string) => btoa(s).replace(/=+$/, '');
  * new `fbclid`/`gclid` of the landing `url` (a cookie already ending with that click id is kept).
  * `n`: a random integer below 2^31 (at most 10 digits).
  */
-export function vendorValue(name: string, existing: string | undefined, url: string, now: number, n = crypto.getRandomValues(new Uint32Array(1))[0] >>> 1): string | undefined {
+export function vendorValue(
+  name: string,
+  existing: string | undefined,
+  url: string,
+  now: number,
+  n = crypto.getRandomValues(new Uint32Array(1))[0] >>> 1,
+): string | undefined {
   const s = Math.floor(now / 1e3);
   const fbc = name == '_fbc';
   if (fbc || name == '_gcl_aw') {

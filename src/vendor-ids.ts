@@ -19,7 +19,12 @@ const MARKER = '_df_vid';
  * @param landing      the landing page URL (its fbclid, gclid)
  * @param cookieDomain the `cookieDomain` option (default: the registrable domain)
  */
-export function createVendorIds(vendors: unknown, consent: () => Dict, landing: () => string, cookieDomain?: string): () => Record<string, string> | undefined {
+export function createVendorIds(
+  vendors: unknown,
+  consent: () => Dict,
+  landing: () => string,
+  cookieDomain?: string,
+): () => Record<string, string> | undefined {
   const on: unknown[] = Array.isArray(vendors) ? vendors : [];
   // Cookie → value sent in this page view ('' = none); absent = not read (no consent).
   const ids: Record<string, string> = {};
@@ -38,13 +43,13 @@ export function createVendorIds(vendors: unknown, consent: () => Dict, landing: 
             domain ??= cookieDomain || registrableDomain();
             const had = cookieGet(name);
             const v = vendorValue(name, had, landing(), Date.now());
-            if (v) cookieSet(name, v, domain, days), mark(name, v);
+            if (v) (cookieSet(name, v, domain, days), mark(name, v));
             ids[name] = v || had || '';
           }
           if (ids[name]) (out ||= {})[name] = ids[name];
         } else if (ids[name] != null) {
           delete ids[name];
-          if (isOurs(cookieGet(MARKER), name, cookieGet(name))) cookieSet(name, '', domain, -1), mark(name);
+          if (isOurs(cookieGet(MARKER), name, cookieGet(name))) (cookieSet(name, '', domain, -1), mark(name));
         }
       }
     return out;

@@ -6,10 +6,13 @@ const U = 'https://shop.example/land';
 const T = 1_700_000_000_000;
 
 test('fromUrl: utm_* to campaign fields, click ids, nothing else', () => {
-  assert.deepEqual(fromUrl(U + '?utm_source=nl&utm_medium=email&utm_campaign=spring&utm_term=a+b&utm_content=hero&gclid=G&epik=E&other=x'), {
-    campaign: { source: 'nl', medium: 'email', name: 'spring', term: 'a b', content: 'hero' },
-    clickIds: { gclid: 'G', epik: 'E' },
-  });
+  assert.deepEqual(
+    fromUrl(U + '?utm_source=nl&utm_medium=email&utm_campaign=spring&utm_term=a+b&utm_content=hero&gclid=G&epik=E&other=x'),
+    {
+      campaign: { source: 'nl', medium: 'email', name: 'spring', term: 'a b', content: 'hero' },
+      clickIds: { gclid: 'G', epik: 'E' },
+    },
+  );
   assert.deepEqual(fromUrl(U + '?utm_source=&gclid=&x=1'), {});
   assert.deepEqual(fromUrl('not a url'), {});
 });
@@ -37,7 +40,11 @@ test('a landing with utm only replaces the click ids too', () => {
 
 test('a landing with both replaces both', () => {
   const saved: Session = { campaign: { source: 'nl' }, clickIds: { gclid: 'G' }, t: T };
-  assert.deepEqual(landing(saved, U + '?utm_campaign=c2&msclkid=M', T + 1), { campaign: { name: 'c2' }, clickIds: { msclkid: 'M' }, t: T + 1 });
+  assert.deepEqual(landing(saved, U + '?utm_campaign=c2&msclkid=M', T + 1), {
+    campaign: { name: 'c2' },
+    clickIds: { msclkid: 'M' },
+    t: T + 1,
+  });
 });
 
 test('the session ends 30 minutes after its last activity; nothing stored or garbage stored is no session', () => {

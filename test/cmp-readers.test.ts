@@ -8,7 +8,13 @@ import { readDidomi, readDidomiToken } from '../src/cmp/didomi';
 import { readOsano } from '../src/cmp/osano';
 import { readCustom, parseConsentValue } from '../src/cmp/custom';
 
-const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({ essential: true, functional: f, analytics: a, marketing: m, personalization: p });
+const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({
+  essential: true,
+  functional: f,
+  analytics: a,
+  marketing: m,
+  personalization: p,
+});
 const NONE = canon(false, false, false, false);
 const ALL = canon(true, true, true, true);
 
@@ -18,24 +24,40 @@ test('OneTrust: real OptanonConsent cookies (as document.cookie decodes them) an
     'isGpcEnabled=0&datestamp=Mon+Jun+16+2025+17%3A48%3A11+GMT%2B0530+(India+Standard+Time)&version=202501.2.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=9f5da6c6-8680-4a0a-8100-807611edb626&interactionCount=0&isAnonUser=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0005%3A0%2CC0002%3A0%2CC0003%3A0%2CC0004%3A0&AwaitingReconsent=false',
   );
   assert.equal(oneTrustGroups(rejected), 'C0001:1,C0005:0,C0002:0,C0003:0,C0004:0');
-  assert.deepEqual(readOneTrust(oneTrustGroups(rejected)!), { categories: { C0001: true, C0005: false, C0002: false, C0003: false, C0004: false }, canonical: NONE });
+  assert.deepEqual(readOneTrust(oneTrustGroups(rejected)!), {
+    categories: { C0001: true, C0005: false, C0002: false, C0003: false, C0004: false },
+    canonical: NONE,
+  });
   const partial = decodeURIComponent(
     'isGpcEnabled=0&datestamp=Wed+Feb+01+2023+01%3A32%3A17+GMT%2B0300+(GMT%2B03%3A00)&version=6.34.0&isIABGlobal=false&consentId=cf190a2f-866b-413b-8c2d-255be91ddc6b&interactionCount=2&landingPath=NotLandingPage&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A1%2CC0004%3A0&hosts=H32%3A0%2CH43%3A0',
   );
   assert.deepEqual(readOneTrust(oneTrustGroups(partial)!)!.canonical, canon(true, true, false, true));
   // OnetrustActiveGroups lists the active groups only.
-  assert.deepEqual(readOneTrust(',C0001,C0002,')!, { categories: { C0001: true, C0002: true }, canonical: canon(false, true, false, false) });
+  assert.deepEqual(readOneTrust(',C0001,C0002,')!, {
+    categories: { C0001: true, C0002: true },
+    canonical: canon(false, true, false, false),
+  });
   assert.equal(readOneTrust(''), undefined);
   assert.equal(oneTrustGroups('isGpcEnabled=0&hosts='), undefined);
 });
 
 test('Cookiebot: real CookieConsent cookies (decoded), "-1", and window.Cookiebot.consent', () => {
-  const denied = decodeURIComponent("{stamp:%27/IuO/nQRU/7uSSUWt9Kb0sJQa3BzJm5tm2CDJTT7DZ4AET7KRzB/XA==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1769301826093%2Cregion:%27de%27}");
-  assert.deepEqual(readCookiebot(parseCookieConsent(denied)), { categories: { necessary: true, preferences: false, statistics: false, marketing: false }, canonical: NONE });
-  const all = decodeURIComponent('{stamp:%276cM/oZqcGG9XwjaY233NxjKQb+Q5stoA2O6VFtUdMLKxhbXtCgp0xQ==%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27explicit%27%2Cver:2%2Cutc:1745622155764%2Cregion:%27nz%27}');
+  const denied = decodeURIComponent(
+    '{stamp:%27/IuO/nQRU/7uSSUWt9Kb0sJQa3BzJm5tm2CDJTT7DZ4AET7KRzB/XA==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1769301826093%2Cregion:%27de%27}',
+  );
+  assert.deepEqual(readCookiebot(parseCookieConsent(denied)), {
+    categories: { necessary: true, preferences: false, statistics: false, marketing: false },
+    canonical: NONE,
+  });
+  const all = decodeURIComponent(
+    '{stamp:%276cM/oZqcGG9XwjaY233NxjKQb+Q5stoA2O6VFtUdMLKxhbXtCgp0xQ==%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27explicit%27%2Cver:2%2Cutc:1745622155764%2Cregion:%27nz%27}',
+  );
   assert.deepEqual(readCookiebot(parseCookieConsent(all)).canonical, ALL);
   assert.deepEqual(readCookiebot(parseCookieConsent('-1')).canonical, ALL);
-  assert.deepEqual(readCookiebot({ necessary: true, preferences: false, statistics: true, marketing: false, method: 'explicit' }).canonical, canon(false, true, false, false));
+  assert.deepEqual(
+    readCookiebot({ necessary: true, preferences: false, statistics: true, marketing: false, method: 'explicit' }).canonical,
+    canon(false, true, false, false),
+  );
   assert.equal(parseCookieConsent(undefined), undefined);
 });
 
@@ -49,7 +71,11 @@ test("Didomi: real didomi_token values; a site's own purpose ids need consentSou
   // Only custom purposes: nothing known to map, so not an answer about our categories...
   assert.equal(readDidomiToken(TOKEN_V1_CUSTOM), undefined);
   // ... until the site maps them.
-  const r = readDidomiToken(TOKEN_V1_CUSTOM, { 'mesureda-DETQz67A': 'analytics', 'marketing-JLRqbtG8': 'marketing', 'publicite-CjWqWaZ2': 'marketing' })!;
+  const r = readDidomiToken(TOKEN_V1_CUSTOM, {
+    'mesureda-DETQz67A': 'analytics',
+    'marketing-JLRqbtG8': 'marketing',
+    'publicite-CjWqWaZ2': 'marketing',
+  })!;
   assert.deepEqual(r.canonical, canon(false, true, true, false));
   assert.deepEqual(r.categories.purposes, { 'mesureda-DETQz67A': true, 'marketing-JLRqbtG8': true, 'publicite-CjWqWaZ2': true });
   assert.equal((r.categories.vendors as any)['c:googleana-KFKzpWjb'], true);
@@ -66,14 +92,32 @@ test('Didomi: getCurrentUserStatus() shapes (IAB purposes by Didomi id) and toke
     vendors: { google: { id: 'google', enabled: true } },
     consent_string: 'CQ...',
   });
-  assert.deepEqual(readDidomi(status(['cookies', 'measure_content_performance'], ['select_basic_ads', 'create_ads_profile', 'select_personalized_ads', 'measure_ad_performance', 'create_content_profile', 'select_personalized_content']))!.canonical, canon(true, true, false, false));
+  assert.deepEqual(
+    readDidomi(
+      status(
+        ['cookies', 'measure_content_performance'],
+        [
+          'select_basic_ads',
+          'create_ads_profile',
+          'select_personalized_ads',
+          'measure_ad_performance',
+          'create_content_profile',
+          'select_personalized_content',
+        ],
+      ),
+    )!.canonical,
+    canon(true, true, false, false),
+  );
   assert.deepEqual(readDidomi(status([], ['cookies', 'measure_content_performance']))!.canonical, NONE);
   // Purpose 1 ("cookies") refused: nothing, even with measurement on.
   assert.deepEqual(readDidomi(status(['measure_content_performance'], ['cookies']))!.canonical, NONE);
   // Token lists: measurement on legitimate interest counts; an objection (li disabled) does not.
   const t = { purposes: { enabled: ['cookies'] }, purposes_li: { enabled: ['measure_content_performance'] } };
   assert.deepEqual(readDidomi(t)!.canonical, canon(true, true, false, false));
-  assert.deepEqual(readDidomi({ purposes: { enabled: ['cookies'] }, purposes_li: { disabled: ['measure_content_performance'] } })!.canonical, canon(true, false, false, false));
+  assert.deepEqual(
+    readDidomi({ purposes: { enabled: ['cookies'] }, purposes_li: { disabled: ['measure_content_performance'] } })!.canonical,
+    canon(true, false, false, false),
+  );
 });
 
 // Real osano_consentmanager cookie values are encrypted by Osano; they are not readable here.
@@ -97,7 +141,8 @@ test('Osano: the ConsentObject of Osano.cm.getConsent() / events, its plain-JSON
 test('custom: comma (a real CookieYes cookie), json, urlencoded and semicolon values through a map', () => {
   const map = { functional: 'functional', analytics: 'analytics', advertisement: 'marketing', performance: 'analytics' };
   const src = (format: any) => ({ cookie: 'x', format, map });
-  const cookieyes = 'consentid:diatom,consent:no,action:no,necessary:yes,functional:no,analytics:no,performance:no,advertisement:no,other:no';
+  const cookieyes =
+    'consentid:diatom,consent:no,action:no,necessary:yes,functional:no,analytics:no,performance:no,advertisement:no,other:no';
   const r = readCustom(cookieyes, src('comma'))!;
   assert.deepEqual(r.canonical, NONE);
   assert.equal(r.categories.necessary, true);
@@ -106,13 +151,22 @@ test('custom: comma (a real CookieYes cookie), json, urlencoded and semicolon va
   assert.deepEqual(readCustom(yes, src('comma'))!.canonical, canon(true, true, true, false));
   // analytics needs every code mapped to it: performance off denies it.
   assert.deepEqual(readCustom(yes.replace('performance:yes', 'performance:no'), src('comma'))!.canonical.analytics, false);
-  assert.deepEqual(readCustom('{"analytics":true,"advertisement":"granted","functional":0}', src('json'))!.canonical, canon(false, true, true, false));
+  assert.deepEqual(
+    readCustom('{"analytics":true,"advertisement":"granted","functional":0}', src('json'))!.canonical,
+    canon(false, true, true, false),
+  );
   assert.deepEqual(readCustom('["analytics","performance"]', src('json'))!.canonical, canon(false, true, false, false));
-  assert.deepEqual(readCustom('analytics=1&advertisement=0&functional=true', src('urlencoded'))!.canonical, canon(true, true, false, false));
+  assert.deepEqual(
+    readCustom('analytics=1&advertisement=0&functional=true', src('urlencoded'))!.canonical,
+    canon(true, true, false, false),
+  );
   assert.deepEqual(parseConsentValue('my%20code=yes&b', 'urlencoded'), { 'my code': true, b: true });
   assert.deepEqual(readCustom('analytics=accepted; advertisement=denied', src('semicolon'))!.canonical, canon(false, true, false, false));
   // Several categories for one code.
-  assert.deepEqual(readCustom('prefs:1', { format: 'comma', map: { prefs: 'functional personalization' } })!.canonical, canon(true, false, false, true));
+  assert.deepEqual(
+    readCustom('prefs:1', { format: 'comma', map: { prefs: 'functional personalization' } })!.canonical,
+    canon(true, false, false, true),
+  );
   // Not an answer: absent, unparsable, nothing mapped, unknown format.
   assert.equal(readCustom(undefined, src('comma')), undefined);
   assert.equal(readCustom('{oops', src('json')), undefined);

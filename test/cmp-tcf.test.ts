@@ -4,13 +4,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readTcf } from '../src/cmp/tcf';
 
-const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({ essential: true, functional: f, analytics: a, marketing: m, personalization: p });
+const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({
+  essential: true,
+  functional: f,
+  analytics: a,
+  marketing: m,
+  personalization: p,
+});
 const ids = (on: number[], max = 11) => Object.fromEntries(Array.from({ length: max }, (_, i) => [String(i + 1), on.includes(i + 1)]));
 
 /** A TCData as a v2.2 CMP sends it; `over` replaces fields. */
 function tcData(over: Record<string, any> = {}) {
   return {
-    tcString: 'CQJ6s8AQJ6s8AAHABBENBJFgAP_gAEPgAAAAKZtV_G__bWlr8X73aftkeY1P9_h77sQxBhfJE-4FzLvW_JwXx2ExNA36tqIKmRIAu3bBIQNlGJDUTVCgaogVryDMakWcoTNKJ6BkiFMRO2dYCF5vmwtj-QKY5vr993dx2D-t_dv83dzyz4VHn3a5_2e0WJCdA58tDfv9bROb-9IPd_58v4v0_F_rk2_eT1l_tevp7D9-cts7_XW-9_fff79Ll9-_______3_8AAAAAAAA.YAAAAAAAAAAA',
+    tcString:
+      'CQJ6s8AQJ6s8AAHABBENBJFgAP_gAEPgAAAAKZtV_G__bWlr8X73aftkeY1P9_h77sQxBhfJE-4FzLvW_JwXx2ExNA36tqIKmRIAu3bBIQNlGJDUTVCgaogVryDMakWcoTNKJ6BkiFMRO2dYCF5vmwtj-QKY5vr993dx2D-t_dv83dzyz4VHn3a5_2e0WJCdA58tDfv9bROb-9IPd_58v4v0_F_rk2_eT1l_tevp7D9-cts7_XW-9_fff79Ll9-_______3_8AAAAAAAA.YAAAAAAAAAAA',
     tcfPolicyVersion: 5,
     cmpId: 300,
     cmpVersion: 2,
@@ -31,7 +38,9 @@ function tcData(over: Record<string, any> = {}) {
 }
 
 test('accept all, reject all, and the TC string kept with the purposes verbatim', () => {
-  const all = readTcf(tcData({ purpose: { consents: ids([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), legitimateInterests: ids([2, 7, 8, 9, 10, 11]) } }))!;
+  const all = readTcf(
+    tcData({ purpose: { consents: ids([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), legitimateInterests: ids([2, 7, 8, 9, 10, 11]) } }),
+  )!;
   assert.deepEqual(all.canonical, canon(true, true, true, true));
   assert.equal(all.categories.tcString, tcData().tcString);
   assert.deepEqual((all.categories.purposes as any)['8'], true);
@@ -61,7 +70,12 @@ test('legitimate interest: counts for 2, 7, 8 (and 9, 10, 11); never for 1, 3, 4
 });
 
 test('publisher segment narrows: the publisher signal must agree, on the same basis', () => {
-  const pub = (pc: number[], pli: number[], restrictions = {}) => ({ consents: pc.length ? ids(pc) : {}, legitimateInterests: pli.length ? ids(pli) : {}, customPurpose: { consents: {}, legitimateInterests: {} }, restrictions });
+  const pub = (pc: number[], pli: number[], restrictions = {}) => ({
+    consents: pc.length ? ids(pc) : {},
+    legitimateInterests: pli.length ? ids(pli) : {},
+    customPurpose: { consents: {}, legitimateInterests: {} },
+    restrictions,
+  });
   const base = { purpose: { consents: ids([1, 2, 3, 4, 5, 6, 7, 8]), legitimateInterests: ids([]) } };
   assert.deepEqual(readTcf(tcData({ ...base, publisher: pub([1, 8], []) }))!.canonical, canon(true, true, false, false));
   assert.deepEqual(readTcf(tcData({ ...base, publisher: pub([8], []) }))!.canonical, canon(false, false, false, false));
@@ -79,9 +93,15 @@ test('purposeOneTreatment: purpose 1 not disclosed, so not required', () => {
 });
 
 test('gdprApplies false grants everything; only tcloaded and useractioncomplete are answers', () => {
-  assert.deepEqual(readTcf(tcData({ gdprApplies: false, eventStatus: 'tcloaded', tcString: '' }))!.canonical, canon(true, true, true, true));
+  assert.deepEqual(
+    readTcf(tcData({ gdprApplies: false, eventStatus: 'tcloaded', tcString: '' }))!.canonical,
+    canon(true, true, true, true),
+  );
   assert.equal(readTcf(tcData({ eventStatus: 'cmpuishown' })), undefined);
-  assert.deepEqual(readTcf(tcData({ eventStatus: 'tcloaded', purpose: { consents: ids([1, 8]), legitimateInterests: {} } }))!.canonical, canon(true, true, false, false));
+  assert.deepEqual(
+    readTcf(tcData({ eventStatus: 'tcloaded', purpose: { consents: ids([1, 8]), legitimateInterests: {} } }))!.canonical,
+    canon(true, true, false, false),
+  );
   assert.equal(readTcf(null), undefined);
   assert.equal(readTcf('x'), undefined);
   // Missing sections are treated as empty, never thrown on.

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { createConsentGate, UNKNOWN, GRANTED, DENIED, ENABLE, UPDATE, WIPE, RENEW, type Gate } from '../src/consent-gate.ts';
 
 const NAMES: Record<number, string> = { [ENABLE]: 'ENABLE', [UPDATE]: 'UPDATE', [WIPE]: 'WIPE', [RENEW]: 'RENEW' };
-const fx = (bits: number) => Object.keys(NAMES).map(Number).filter((b) => bits & b).map((b) => NAMES[b]).join('|') || '-';
+const fx = (bits: number) =>
+  Object.keys(NAMES)
+    .map(Number)
+    .filter((b) => bits & b)
+    .map((b) => NAMES[b])
+    .join('|') || '-';
 const STATE = ['unknown', 'granted', 'denied'];
 
 /** A gate in each state, consent-first on analytics (the last update sent, as storage would say). */
@@ -19,7 +24,10 @@ function gateIn(state: number, stored: string | null = null): Gate {
   return g;
 }
 
-const CMP = (analytics: boolean) => ({ categories: { C0001: true, C0002: analytics }, canonical: { essential: true, functional: false, analytics, marketing: false, personalization: false } });
+const CMP = (analytics: boolean) => ({
+  categories: { C0001: true, C0002: analytics },
+  canonical: { essential: true, functional: false, analytics, marketing: false, personalization: false },
+});
 
 /**
  * input → what it does to a gate. reset() and identify() change no state: the state decides what
@@ -86,7 +94,11 @@ test('transition table: every state × every input', () => {
 });
 
 /** What the collector does with an event (identify, track, ...) and an identity write (identify, alias, reset) in each state. */
-const ROUTE = { [UNKNOWN]: 'held in memory; identity in memory only', [GRANTED]: 'sent; identity stored', [DENIED]: 'dropped; nothing stored' };
+const ROUTE = {
+  [UNKNOWN]: 'held in memory; identity in memory only',
+  [GRANTED]: 'sent; identity stored',
+  [DENIED]: 'dropped; nothing stored',
+};
 
 test('identify / reset in each state: routed by the state, which they do not change', () => {
   const seen = [UNKNOWN, GRANTED, DENIED].map((s) => ROUTE[gateIn(s)._state() as 0 | 1 | 2]);
@@ -94,7 +106,10 @@ test('identify / reset in each state: routed by the state, which they do not cha
 });
 
 test('no gate: granted for good; consent changes only send updates, once per change, against the stored last one', () => {
-  const last = JSON.stringify({ categories: { analytics: true }, canonical: { essential: true, functional: true, analytics: true, marketing: true, personalization: true } });
+  const last = JSON.stringify({
+    categories: { analytics: true },
+    canonical: { essential: true, functional: true, analytics: true, marketing: true, personalization: true },
+  });
   const g = createConsentGate(undefined, false, () => last);
   assert.equal(g._state(), GRANTED);
   assert.deepEqual(g._canonical(), { essential: true, functional: true, analytics: true, marketing: true, personalization: true });

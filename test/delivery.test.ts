@@ -64,7 +64,10 @@ test('a refused beacon is skipped, not stopped at, and not offered again in the 
   s.d._unload();
   const first = s.log.filter((r) => r.kind == 'beacon');
   assert.equal(first.length, 2);
-  assert.deepEqual(first.map((r) => r.ids.length > 0), [false, true]);
+  assert.deepEqual(
+    first.map((r) => r.ids.length > 0),
+    [false, true],
+  );
   // visibilitychange after pagehide: nothing is repeated.
   s.d._unload(true);
   assert.equal(s.log.length, 2);
@@ -92,7 +95,10 @@ test('beacon bytes count against the budget of a later unload', async () => {
   s.add(30, 35, 200);
   s.d._unload(true);
   const later = s.log.slice(1 + first.length);
-  assert.deepEqual(later.map((r) => r.kind), ['beacon']);
+  assert.deepEqual(
+    later.map((r) => r.kind),
+    ['beacon'],
+  );
   assert.deepEqual(ns(later[0].ids), range(30, 35));
 });
 
@@ -163,7 +169,10 @@ test('a timed-out request (answer 0) is retried, and at unload its events go by 
   await s.settle();
   s.d._unload(true);
   const again = s.log.slice(1);
-  assert.deepEqual(again.map((r) => r.kind), ['beacon']);
+  assert.deepEqual(
+    again.map((r) => r.kind),
+    ['beacon'],
+  );
   assert.deepEqual(ns(again.flatMap((r) => r.ids)), range(0, 10));
 });
 
@@ -186,7 +195,10 @@ test('413 splits the batch; a single event answered 400 is dropped and reported 
   s.log[4].answer(200);
   const r = await f;
   assert.equal(r.sent, 3);
-  assert.deepEqual(r.failed.map((x) => x.messageId), ['m2']);
+  assert.deepEqual(
+    r.failed.map((x) => x.messageId),
+    ['m2'],
+  );
   assert.match(r.failed[0].reason, /400/);
 });
 
@@ -205,7 +217,7 @@ test('flush(): events the byte bound drops while in flight count as sent when th
   assert.deepEqual(r, { sent: 10, failed: [] });
 });
 
-test('flush(): ... and as failed, with the queue\'s reason, when that request fails', async () => {
+test("flush(): ... and as failed, with the queue's reason, when that request fails", async () => {
   const s = setup({ maxBytes: 65536 });
   s.add(0, 10, 5000);
   await s.advance(0);

@@ -49,7 +49,10 @@ describe('restart on a store with a torn last line (README: "torn, foreign or ov
       const text = await r.text();
       let events: Ev[] | undefined;
       assert.doesNotThrow(() => (events = JSON.parse(text)), `not JSON: ${text.slice(0, 300)}`);
-      assert.deepEqual(events!.map((e) => e.messageId), [kept.messageId, fresh.messageId]);
+      assert.deepEqual(
+        events!.map((e) => e.messageId),
+        [kept.messageId, fresh.messageId],
+      );
     } finally {
       await gw.close();
     }
@@ -84,7 +87,13 @@ describe('the pixel (README: "The answer is always the 1×1 GIF (200, Cache-Cont
         assert.equal(r.status, 200, `${path}: ${r.status} ${await r.clone().text()}`);
         assert.equal(r.headers.get('content-type'), 'image/gif', path);
         assert.match(r.headers.get('x-datafly-status') ?? '', /^400 /, path);
-        assert.equal(Buffer.from(await r.arrayBuffer()).subarray(0, 6).toString(), 'GIF89a', path);
+        assert.equal(
+          Buffer.from(await r.arrayBuffer())
+            .subarray(0, 6)
+            .toString(),
+          'GIF89a',
+          path,
+        );
       }
     } finally {
       await gw.close();
@@ -115,12 +124,18 @@ describe('bounded under load (README: "Bodies are read, inflated and parsed 4 at
       for (let i = 0; i < 4; i++) {
         const s = connect(Number(port), '127.0.0.1');
         s.on('error', () => {});
-        s.write(`POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n{"batch":[`);
+        s.write(
+          `POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n{"batch":[`,
+        );
         slow.push(s);
       }
       await new Promise((r) => setTimeout(r, 300)); // the four now hold the four body slots
       const started = Date.now();
-      const r = await fetch(`${gw.url}/v1/t?key=${KEY}`, { method: 'POST', body: JSON.stringify(makeEvent()), signal: AbortSignal.timeout(8000) }).catch((e: Error) => e);
+      const r = await fetch(`${gw.url}/v1/t?key=${KEY}`, {
+        method: 'POST',
+        body: JSON.stringify(makeEvent()),
+        signal: AbortSignal.timeout(8000),
+      }).catch((e: Error) => e);
       // Expected: 200 (or a 503 with Retry-After, as documented), not a request left hanging.
       assert.ok(!(r instanceof Error), `no answer after ${Date.now() - started} ms while 4 uploads trickle: ${r}`);
       assert.ok([200, 503].includes(r.status), String(r.status));
@@ -152,7 +167,10 @@ describe('subtle promises that held', () => {
     const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true });
     try {
       const zeros = Buffer.alloc(32 * 1024 * 1024, 0x20);
-      for (const [enc, body] of [['gzip', gzipSync(zeros)], ['br', brotliCompressSync(zeros)]] as const) {
+      for (const [enc, body] of [
+        ['gzip', gzipSync(zeros)],
+        ['br', brotliCompressSync(zeros)],
+      ] as const) {
         const r = await post(gw, `/v1/batch?key=${KEY}`, body, { 'content-encoding': enc });
         assert.equal(r.status, 413, `${enc}: ${r.text}`);
       }
@@ -169,13 +187,25 @@ describe('subtle promises that held', () => {
     const port = new URL(gw.url).port;
     const get = (host: string) =>
       new Promise<number>((resolve, reject) => {
-        request(`${gw.url}/debug/events`, { headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+        request(`${gw.url}/debug/events`, { headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!)))
+          .on('error', reject)
+          .end();
       });
     try {
-      for (const host of ['evil.example', `127.0.0.1.evil.example:${port}`, 'localhost.', `127.1:${port}`, `2130706433:${port}`, `localhost:${port}, evil.example`]) {
+      for (const host of [
+        'evil.example',
+        `127.0.0.1.evil.example:${port}`,
+        'localhost.',
+        `127.1:${port}`,
+        `2130706433:${port}`,
+        `localhost:${port}, evil.example`,
+      ]) {
         assert.equal(await get(host), 403, host);
       }
-      for (const headers of [{ 'sec-fetch-site': 'same-site' }, { origin: 'null' }, { origin: `http://localhost:${port}` }] as Record<string, string>[]) {
+      for (const headers of [{ 'sec-fetch-site': 'same-site' }, { origin: 'null' }, { origin: `http://localhost:${port}` }] as Record<
+        string,
+        string
+      >[]) {
         assert.equal((await call(gw, '/debug/reset', { method: 'POST', headers })).status, 403, JSON.stringify(headers));
       }
     } finally {

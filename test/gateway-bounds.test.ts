@@ -107,11 +107,17 @@ describe('in memory', () => {
       const sent = batchOf(8);
       await post(gw, `/v1/batch?key=${KEY}`, { batch: sent });
       const first = await fetch(`${gw.url}/debug/events?limit=2`);
-      assert.deepEqual((await first.json()).map((e: Ev) => e.messageId), sent.slice(3, 5).map((e) => e.messageId));
+      assert.deepEqual(
+        (await first.json()).map((e: Ev) => e.messageId),
+        sent.slice(3, 5).map((e) => e.messageId),
+      );
       assert.equal(first.headers.get('x-has-more'), 'true');
       const cursor = first.headers.get('x-next-cursor');
       const second = await fetch(`${gw.url}/debug/events?limit=2&cursor=${cursor}`);
-      assert.deepEqual((await second.json()).map((e: Ev) => e.messageId), sent.slice(5, 7).map((e) => e.messageId));
+      assert.deepEqual(
+        (await second.json()).map((e: Ev) => e.messageId),
+        sent.slice(5, 7).map((e) => e.messageId),
+      );
       const rest = await fetch(`${gw.url}/debug/events?cursor=${second.headers.get('x-next-cursor')}`);
       assert.deepEqual(await rest.json(), sent.slice(7));
       assert.equal(rest.headers.get('x-has-more'), 'false');
@@ -123,7 +129,8 @@ describe('in memory', () => {
       assertError(await call(gw, '/debug/events?limit=0'), 400, 'invalid_request');
       assertError(await call(gw, '/debug/events?cursor=abc'), 400, 'invalid_request');
       // Integers past 2^53 are not cursors (1e30 would page from a number no event can have).
-      for (const q of ['cursor=1e30', 'cursor=9007199254740993', 'limit=1e30']) assertError(await call(gw, `/debug/events?${q}`), 400, 'invalid_request');
+      for (const q of ['cursor=1e30', 'cursor=9007199254740993', 'limit=1e30'])
+        assertError(await call(gw, `/debug/events?${q}`), 400, 'invalid_request');
     } finally {
       await gw.close();
     }
@@ -207,11 +214,12 @@ describe('/debug/stream', () => {
     }
   });
 
-  test('a new client that does not read: the server buffers about one socket\'s worth, not the store', async () => {
+  test("a new client that does not read: the server buffers about one socket's worth, not the store", async () => {
     const gw = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true, rateLimitRps: 0 });
     try {
       // 4,000 events of ~1.3 KB held (5 MB): more than the kernel buffers take.
-      for (let i = 0; i < 8; i++) await post(gw, `/v1/batch?key=${KEY}`, { batch: batchOf(500, { properties: { pad: 'y'.repeat(1000) } }) });
+      for (let i = 0; i < 8; i++)
+        await post(gw, `/v1/batch?key=${KEY}`, { batch: batchOf(500, { properties: { pad: 'y'.repeat(1000) } }) });
       const stalled = stalledStreamClient(gw);
       let streams: any;
       const deadline = Date.now() + 5000;

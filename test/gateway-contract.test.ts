@@ -33,7 +33,13 @@ const SEED_GROUP_EXAMPLE = {
   userId: 'user-123',
   traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250 },
   context: {
-    page: { url: 'https://example.com/settings/account', path: '/settings/account', referrer: 'https://example.com/dashboard', title: 'Account Settings', search: '' },
+    page: {
+      url: 'https://example.com/settings/account',
+      path: '/settings/account',
+      referrer: 'https://example.com/dashboard',
+      title: 'Account Settings',
+      search: '',
+    },
     screen: { width: 1920, height: 1080 },
     locale: 'en-US',
     timezone: 'America/New_York',
@@ -54,7 +60,12 @@ const mobileBatch = () => ({
       anonymousId: 'B3B0C7F4-0C1E-4E0A-9C7B-6E5F3C2A1D0E',
       messageId: randomUUID().toUpperCase(), // Foundation's UUID().uuidString
       timestamp: '2026-02-25T15:22:00.123+01:00',
-      context: { library: { name: '@datafly/ios', version: '1.4.0' }, os: { name: 'iOS', version: '18.2' }, device: { model: 'iPhone16,1' }, app: { version: '3.2.1' } },
+      context: {
+        library: { name: '@datafly/ios', version: '1.4.0' },
+        os: { name: 'iOS', version: '18.2' },
+        device: { model: 'iPhone16,1' },
+        app: { version: '3.2.1' },
+      },
     },
     {
       type: 'identify',
@@ -77,24 +88,34 @@ describe('the published JSON Schema', () => {
     const check = ajv.compile(schema);
     // The same verdicts as the gateway's validateEvent, on good and bad events alike.
     const cases: Ev[] = [
-      makeEvent('track'), makeEvent('page'), makeEvent('identify'), makeEvent('group'), makeEvent('alias'),
-      DOCS_BROWSER_EXAMPLE, SEED_GROUP_EXAMPLE, ...mobileBatch().batch,
-      makeEvent('track', { event: undefined }), makeEvent('identify', { userId: undefined }),
-      makeEvent('group', { groupId: undefined }), makeEvent('alias', { previousId: undefined }),
-      makeEvent('page', { event: { toString: 1 } }), makeEvent('track', { messageId: '' }),
-      makeEvent('track', { timestamp: 'yesterday' }), makeEvent('track', { properties: [] }),
+      makeEvent('track'),
+      makeEvent('page'),
+      makeEvent('identify'),
+      makeEvent('group'),
+      makeEvent('alias'),
+      DOCS_BROWSER_EXAMPLE,
+      SEED_GROUP_EXAMPLE,
+      ...mobileBatch().batch,
+      makeEvent('track', { event: undefined }),
+      makeEvent('identify', { userId: undefined }),
+      makeEvent('group', { groupId: undefined }),
+      makeEvent('alias', { previousId: undefined }),
+      makeEvent('page', { event: { toString: 1 } }),
+      makeEvent('track', { messageId: '' }),
+      makeEvent('track', { timestamp: 'yesterday' }),
+      makeEvent('track', { properties: [] }),
     ];
     for (const ev of cases) assert.equal(check(ev), validateEvent(ev) === null, JSON.stringify(ev).slice(0, 120));
   });
 });
 
 describe('validation follows the contract', () => {
-  test('the docs\' browser example (plain UUID messageId, no anonymousId) is valid', () => {
+  test("the docs' browser example (plain UUID messageId, no anonymousId) is valid", () => {
     assert.equal(validateEvent(DOCS_BROWSER_EXAMPLE), null);
     assert.equal(validateEvent(DOCS_BROWSER_EXAMPLE, 'track'), null);
   });
 
-  test('the group() page\'s own example is valid as published', () => {
+  test("the group() page's own example is valid as published", () => {
     assert.equal(validateEvent(SEED_GROUP_EXAMPLE), null);
   });
 
@@ -122,7 +143,10 @@ describe('validation follows the contract', () => {
     assert.equal(validateEvent(makeEvent('alias', { userId: undefined })), 'userId is required (alias)');
     assert.equal(validateEvent(makeEvent('track', { timestamp: undefined })), 'timestamp is required');
     // Optional for every type: anonymousId (the gateway fills it), context and its parts.
-    assert.equal(validateEvent(makeEvent('page', { anonymousId: undefined, context: undefined, name: undefined, properties: undefined })), null);
+    assert.equal(
+      validateEvent(makeEvent('page', { anonymousId: undefined, context: undefined, name: undefined, properties: undefined })),
+      null,
+    );
   });
 
   test('ISO 8601 timestamps, any offset, real dates only', () => {
@@ -168,7 +192,7 @@ describe('the contract over HTTP', () => {
     await post(gw, '/debug/reset', '');
   });
 
-  test('the docs\' browser example is accepted; anonymousId comes from the _dfid cookie', async () => {
+  test("the docs' browser example is accepted; anonymousId comes from the _dfid cookie", async () => {
     const withCookie = await post(gw, `/v1/t?key=${KEY}`, DOCS_BROWSER_EXAMPLE, { cookie: '_dfid=9f0c2d1e-5b6a-4c7d-8e9f-0a1b2c3d4e5f' });
     assert.equal(withCookie.status, 200, withCookie.text);
     assert.equal(withCookie.headers.get('set-cookie'), null);
@@ -178,11 +202,17 @@ describe('the contract over HTTP', () => {
     const issued = /^_dfid=([^;]+);/.exec(fresh.headers.get('set-cookie') ?? '')?.[1];
     assert.ok(issued, 'a _dfid cookie is set when the browser has none');
     const events = await allEvents(gw);
-    assert.deepEqual(events.map((e) => e.anonymousId), ['9f0c2d1e-5b6a-4c7d-8e9f-0a1b2c3d4e5f', issued]);
-    assert.deepEqual(events.map((e) => e.messageId), [DOCS_BROWSER_EXAMPLE.messageId, second.messageId]);
+    assert.deepEqual(
+      events.map((e) => e.anonymousId),
+      ['9f0c2d1e-5b6a-4c7d-8e9f-0a1b2c3d4e5f', issued],
+    );
+    assert.deepEqual(
+      events.map((e) => e.messageId),
+      [DOCS_BROWSER_EXAMPLE.messageId, second.messageId],
+    );
   });
 
-  test('the group() page\'s example is accepted on /v1/g', async () => {
+  test("the group() page's example is accepted on /v1/g", async () => {
     const r = await post(gw, `/v1/g?key=${KEY}`, SEED_GROUP_EXAMPLE);
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(await allEvents(gw), [SEED_GROUP_EXAMPLE]);
@@ -201,7 +231,10 @@ describe('the contract over HTTP', () => {
     const upper = makeEvent('track', { messageId: id.toUpperCase() });
     const r = await post(gw, `/v1/batch?key=${KEY}`, { batch: [lower, upper, lower] });
     assert.deepEqual(r.body, { success: true, accepted: 3, duplicates: 1 });
-    assert.deepEqual((await allEvents(gw)).map((e) => e.messageId), [id, id.toUpperCase()]);
+    assert.deepEqual(
+      (await allEvents(gw)).map((e) => e.messageId),
+      [id, id.toUpperCase()],
+    );
     assert.deepEqual((await post(gw, `/v1/t?key=${KEY}`, upper)).body, { success: true });
     assert.equal((await allEvents(gw)).length, 2);
   });
@@ -213,14 +246,23 @@ describe('the contract over HTTP', () => {
   });
 
   test('rejected requests are kept, with the reason, at GET /debug/rejected (the last N)', async () => {
-    await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent(), makeEvent('track', { event: '' })] }, { origin: 'https://shop.example.com' });
+    await post(
+      gw,
+      `/v1/batch?key=${KEY}`,
+      { batch: [makeEvent(), makeEvent('track', { event: '' })] },
+      { origin: 'https://shop.example.com' },
+    );
     await post(gw, '/v1/t', makeEvent());
     await post(gw, `/v1/batch?key=${KEY}`, '{"batch": [');
     let list = (await call(gw, '/debug/rejected')).body;
     assert.equal(list.length, 3);
     assert.deepEqual(
       list.map((r: Ev) => [r.path, r.status, r.code]),
-      [['/v1/batch', 400, 'invalid_payload'], ['/v1/t', 401, 'unauthorized'], ['/v1/batch', 400, 'invalid_json']],
+      [
+        ['/v1/batch', 400, 'invalid_payload'],
+        ['/v1/t', 401, 'unauthorized'],
+        ['/v1/batch', 400, 'invalid_json'],
+      ],
     );
     assert.equal(list[0].message, 'batch[1].event must be a non-empty string (track)');
     assert.equal(list[0].origin, 'https://shop.example.com');
@@ -255,7 +297,7 @@ describe('the contract over HTTP', () => {
   });
 });
 
-test('ids up to the collector\'s own limit (1,024 characters) are accepted, longer ones refused', () => {
+test("ids up to the collector's own limit (1,024 characters) are accepted, longer ones refused", () => {
   // The collector sends any 1-1024 character userId/groupId (README, "Input rules"): the gateway
   // must not refuse what the client promises to send (the fuzz test found a 1,024-character groupId refused).
   assert.equal(validateEvent(makeEvent('group', { groupId: 'g'.repeat(1024) })), null);

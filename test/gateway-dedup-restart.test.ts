@@ -21,7 +21,10 @@ test('hashes() lists the window oldest first; addHash() rebuilds it, skipping id
   for (let k = 0; k < h.length; k += 2) copy.addHash(h[k], h[k + 1]);
   copy.addHash(h[4], h[5]); // d again: held, not added twice
   assert.deepEqual([...copy.hashes()], [...h]);
-  assert.deepEqual(['a', 'b', 'c', 'd'].map((id) => copy.has(id)), [false, true, true, true]);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((id) => copy.has(id)),
+    [false, true, true, true],
+  );
 });
 
 test('after a crash (no close) the window is what the last rotation saved plus the files: the last N ids exactly', async () => {

@@ -53,11 +53,15 @@ describe('vendor ID cookies (pure)', () => {
     for (const h of ['localhost', '127.0.0.1:8080', '10.0.0.1', '[::1]:80', 'bad host', '']) assert.equal(registrableDomain(h), null, h);
   });
 
-  test('only known names and safe values; the docs\' lifetimes; a later event wins', () => {
+  test("only known names and safe values; the docs' lifetimes; a later event wins", () => {
     const cookies = vendorCookies(
       [
         { context: { vendorIds: { ...vendorIds, _ga: 'GA1.1.old.1' } } },
-        { context: { vendorIds: { _ga: vendorIds._ga, _evil: 'x', _fbp: 'a;b', _ttp: 'has space', _scid: 'x'.repeat(300), _pin_unauth: 7 } } },
+        {
+          context: {
+            vendorIds: { _ga: vendorIds._ga, _evil: 'x', _fbp: 'a;b', _ttp: 'has space', _scid: 'x'.repeat(300), _pin_unauth: 7 },
+          },
+        },
       ],
       { secure: false },
     );
@@ -75,9 +79,12 @@ describe('vendor ID cookies (pure)', () => {
     assert.deepEqual(vendorCookies([{ context: {} }, { context: { vendorIds: [] } }, {}], { secure: true }), []);
   });
 
-  test('Domain: the page\'s registrable domain when it is the gateway\'s, else host-only; Secure on https', () => {
+  test("Domain: the page's registrable domain when it is the gateway's, else host-only; Secure on https", () => {
     const ev = [{ context: { vendorIds: { _ga: vendorIds._ga } } }];
-    assert.match(vendorCookies(ev, { origin: 'https://www.example.com', host: 'data.example.com', secure: true })[0], /; Path=\/; Domain=example\.com; SameSite=Lax; Secure$/);
+    assert.match(
+      vendorCookies(ev, { origin: 'https://www.example.com', host: 'data.example.com', secure: true })[0],
+      /; Path=\/; Domain=example\.com; SameSite=Lax; Secure$/,
+    );
     assert.doesNotMatch(vendorCookies(ev, { origin: 'https://www.other.org', host: 'data.example.com', secure: true })[0], /Domain/);
     assert.doesNotMatch(vendorCookies(ev, { origin: 'http://localhost:3000', host: '127.0.0.1:8080', secure: false })[0], /Domain/);
     assert.doesNotMatch(vendorCookies(ev, { origin: 'null', host: 'data.example.com', secure: false })[0], /Domain/);
@@ -94,14 +101,25 @@ describe('vendor ID cookies over HTTP', () => {
 
   test('an accepted event with context.vendorIds is answered with a Set-Cookie for each', async () => {
     const ev = makeEvent('page', { context: { ...makeEvent().context, vendorIds } });
-    const r = await rawPost(gw, `/v1/batch?key=${KEY}`, { batch: [ev] }, { origin: 'https://www.example.com', host: 'data.example.com', 'x-forwarded-proto': 'https' });
+    const r = await rawPost(
+      gw,
+      `/v1/batch?key=${KEY}`,
+      { batch: [ev] },
+      { origin: 'https://www.example.com', host: 'data.example.com', 'x-forwarded-proto': 'https' },
+    );
     assert.equal(r.status, 200);
     const cookies = vendorOnly(r.cookies);
     assert.equal(cookies.length, 7);
     for (const c of cookies) assert.match(c, /; Path=\/; Domain=example\.com; SameSite=Lax; Secure$/);
-    assert.ok(r.cookies.some((c) => c.startsWith('_dfid=')), 'the _dfid cookie is still set');
+    assert.ok(
+      r.cookies.some((c) => c.startsWith('_dfid=')),
+      'the _dfid cookie is still set',
+    );
     // Single-event route, plain http, a page on another site: host-only, not Secure.
-    const single = await rawPost(gw, `/v1/p?key=${KEY}`, makeEvent('page', { context: { vendorIds: { _fbp: vendorIds._fbp } } }), { origin: 'https://elsewhere.org', cookie: '_dfid=abc' });
+    const single = await rawPost(gw, `/v1/p?key=${KEY}`, makeEvent('page', { context: { vendorIds: { _fbp: vendorIds._fbp } } }), {
+      origin: 'https://elsewhere.org',
+      cookie: '_dfid=abc',
+    });
     assert.deepEqual(single.cookies, [`_fbp=${vendorIds._fbp}; Max-Age=${90 * DAY}; Path=/; SameSite=Lax`]);
   });
 
@@ -132,16 +150,34 @@ describe('the pixel: GET /v1/pixel/{type}', () => {
   test('a track pixel becomes a stored event: e, uid, aid, mid, p.* in dot notation', async () => {
     assert.deepEqual([GIF.readUInt16LE(6), GIF.readUInt16LE(8), GIF[GIF.length - 1]], [1, 1, 0x3b]); // 1×1, GIF trailer
     assert.equal(GIF.subarray(0, 6).toString(), 'GIF89a');
-    const r = await rawGet(gw, `/v1/pixel/track?wk=${KEY}&e=purchase&uid=user-1&aid=anon-1&mid=px-1&p.total=42.5&p.product.sku=SKU-1&p.product.name=Tee%20shirt`, {
-      referer: 'https://shop.example.com/thanks?order=7',
-      'user-agent': 'Mail client',
-    });
+    const r = await rawGet(
+      gw,
+      `/v1/pixel/track?wk=${KEY}&e=purchase&uid=user-1&aid=anon-1&mid=px-1&p.total=42.5&p.product.sku=SKU-1&p.product.name=Tee%20shirt`,
+      {
+        referer: 'https://shop.example.com/thanks?order=7',
+        'user-agent': 'Mail client',
+      },
+    );
     isGif(r);
     assert.equal(r.headers['x-datafly-status'], '200 ok');
     const [ev] = await allEvents(gw);
     assert.deepEqual(
-      { type: ev.type, event: ev.event, userId: ev.userId, anonymousId: ev.anonymousId, messageId: ev.messageId, properties: ev.properties },
-      { type: 'track', event: 'purchase', userId: 'user-1', anonymousId: 'anon-1', messageId: 'px-1', properties: { total: '42.5', product: { sku: 'SKU-1', name: 'Tee shirt' } } },
+      {
+        type: ev.type,
+        event: ev.event,
+        userId: ev.userId,
+        anonymousId: ev.anonymousId,
+        messageId: ev.messageId,
+        properties: ev.properties,
+      },
+      {
+        type: 'track',
+        event: 'purchase',
+        userId: 'user-1',
+        anonymousId: 'anon-1',
+        messageId: 'px-1',
+        properties: { total: '42.5', product: { sku: 'SKU-1', name: 'Tee shirt' } },
+      },
     );
     assert.deepEqual(ev.context.page, { url: 'https://shop.example.com/thanks?order=7', path: '/thanks', search: '?order=7' });
     assert.equal(ev.context.userAgent, 'Mail client');

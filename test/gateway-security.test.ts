@@ -18,7 +18,12 @@ import { KEY, makeEvent, tmpFile, call, post, assertError, allEvents, type Gw } 
 
 const EVIL = 'https://evil.example';
 const SHOP = 'https://shop.example.com';
-const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-private-network', 'access-control-allow-methods'];
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-private-network',
+  'access-control-allow-methods',
+];
 
 function assertNoCors(r: { headers: Headers }, what: string) {
   for (const h of CORS_HEADERS) assert.equal(r.headers.get(h), null, `${what}: ${h}`);
@@ -35,7 +40,14 @@ describe('security rules (pure)', () => {
     assert.ok(originAllowed('https://www.acme.io', list));
     assert.ok(originAllowed('https://a.b.acme.io', list));
     assert.ok(originAllowed('http://localhost:3000', list));
-    for (const o of ['https://acme.io', 'http://www.acme.io', 'https://evilacme.io', 'https://shop.example.com.evil.io', 'http://localhost:3001', 'null']) {
+    for (const o of [
+      'https://acme.io',
+      'http://www.acme.io',
+      'https://evilacme.io',
+      'https://shop.example.com.evil.io',
+      'http://localhost:3001',
+      'null',
+    ]) {
       assert.equal(originAllowed(o, list), false, o);
     }
     assert.ok(originAllowed(EVIL, null));
@@ -43,9 +55,11 @@ describe('security rules (pure)', () => {
 
   test('loopback addresses and hosts', () => {
     for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
-    for (const a of ['10.0.0.2', '192.168.1.5', '::ffff:10.0.0.1', 'fe80::1', undefined]) assert.equal(isLoopbackAddress(a), false, String(a));
+    for (const a of ['10.0.0.2', '192.168.1.5', '::ffff:10.0.0.1', 'fe80::1', undefined])
+      assert.equal(isLoopbackAddress(a), false, String(a));
     for (const h of ['127.0.0.1:8080', 'localhost', 'localhost:1', '[::1]:8080', 'app.localhost:80']) assert.ok(isLoopbackHost(h), h);
-    for (const h of ['evil.example', 'evil.example:8080', '10.0.0.2:8080', 'localhost.evil.example', undefined]) assert.equal(isLoopbackHost(h), false, String(h));
+    for (const h of ['evil.example', 'evil.example:8080', '10.0.0.2:8080', 'localhost.evil.example', undefined])
+      assert.equal(isLoopbackHost(h), false, String(h));
   });
 
   test('debug access: loopback with a loopback Host, else only with the token', () => {
@@ -81,7 +95,9 @@ describe('debug routes over HTTP', () => {
   after(() => gw.close());
   beforeEach(async () => {
     await post(gw, '/debug/reset', '');
-    await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent('identify', { traits: { email: 'jane@acme.com', phone: '+1 555 0100' } })] });
+    await post(gw, `/v1/batch?key=${KEY}`, {
+      batch: [makeEvent('identify', { traits: { email: 'jane@acme.com', phone: '+1 555 0100' } })],
+    });
   });
 
   test('no CORS on any /debug route, whatever the Origin', async () => {
@@ -95,7 +111,10 @@ describe('debug routes over HTTP', () => {
     assertNoCors(stream, '/debug/stream');
     ac.abort();
     for (const path of ['/debug/reset', '/debug/faults', '/debug/events']) {
-      const pre = await call(gw, path, { method: 'OPTIONS', headers: { origin: EVIL, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
+      const pre = await call(gw, path, {
+        method: 'OPTIONS',
+        headers: { origin: EVIL, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      });
       assertNoCors(pre, `OPTIONS ${path}`);
     }
   });
@@ -179,7 +198,10 @@ describe('ingestion CORS and the allow-list', () => {
       const ok = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { origin: SHOP });
       assert.equal(ok.headers.get('access-control-allow-origin'), SHOP);
       assert.equal(ok.headers.get('access-control-allow-credentials'), 'true');
-      const pre = await call(gw, '/v1/batch', { method: 'OPTIONS', headers: { origin: SHOP, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
+      const pre = await call(gw, '/v1/batch', {
+        method: 'OPTIONS',
+        headers: { origin: SHOP, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      });
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get('access-control-allow-private-network'), 'true');
       // Only ingestion gets CORS: not the demo page, not unknown paths.
@@ -197,14 +219,20 @@ describe('ingestion CORS and the allow-list', () => {
         const ok = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { origin });
         assert.equal(ok.status, 200, ok.text);
         assert.equal(ok.headers.get('access-control-allow-origin'), origin);
-        const pre = await call(gw, '/v1/t', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
+        const pre = await call(gw, '/v1/t', {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+        });
         assert.equal(pre.headers.get('access-control-allow-private-network'), 'true');
         assert.equal(pre.headers.get('access-control-allow-origin'), origin);
       }
       const refused = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { origin: EVIL });
       assertError(refused, 403, 'forbidden_origin', /evil\.example/);
       assertNoCors(refused, 'refused POST');
-      const pre = await call(gw, '/v1/batch', { method: 'OPTIONS', headers: { origin: EVIL, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
+      const pre = await call(gw, '/v1/batch', {
+        method: 'OPTIONS',
+        headers: { origin: EVIL, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      });
       assertNoCors(pre, 'refused preflight');
       // The gateway's own demo page is always allowed.
       const own = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { origin: gw.url });
@@ -214,7 +242,10 @@ describe('ingestion CORS and the allow-list', () => {
       assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] })).status, 200);
       assert.equal((await allEvents(gw)).length, 4);
       const rejected = (await call(gw, '/debug/rejected')).body;
-      assert.deepEqual(rejected.map((r: any) => [r.code, r.origin]), [['forbidden_origin', EVIL]]);
+      assert.deepEqual(
+        rejected.map((r: any) => [r.code, r.origin]),
+        [['forbidden_origin', EVIL]],
+      );
     } finally {
       await gw.close();
     }

@@ -11,7 +11,9 @@ function partialUpload(url: string, length: number, first: string): { socket: So
   const { port } = new URL(url);
   const socket = connect(Number(port), '127.0.0.1');
   socket.on('error', () => {});
-  socket.write(`POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n${first}`);
+  socket.write(
+    `POST /v1/batch?key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n${first}`,
+  );
   let text = '';
   socket.on('data', (d) => (text += d));
   const answer = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));

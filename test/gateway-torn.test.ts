@@ -26,7 +26,10 @@ test('a last line torn right after a nested object is not an event, and is cut o
     // Twice: the second restart must not trust the torn line either.
     const gw = await createGateway({ port: 0, eventsFile: file, quiet: true });
     try {
-      assert.deepEqual((await allEvents(gw)).map((e) => e.messageId), run ? [kept.messageId, lost.messageId] : [kept.messageId]);
+      assert.deepEqual(
+        (await allEvents(gw)).map((e) => e.messageId),
+        run ? [kept.messageId, lost.messageId] : [kept.messageId],
+      );
       const r = await post(gw, `/v1/batch?key=${KEY}`, { batch: [kept, lost] });
       assert.equal(r.body.duplicates, run ? 2 : 1, r.text);
     } finally {
@@ -45,7 +48,10 @@ test('an unterminated last line that is a whole event is kept, and the next appe
   const b = makeEvent();
   try {
     assert.equal((await post(gw, `/v1/batch?key=${KEY}`, { batch: [a, b] })).body.duplicates, 1);
-    assert.deepEqual((await allEvents(gw)).map((e) => e.messageId), [a.messageId, b.messageId]);
+    assert.deepEqual(
+      (await allEvents(gw)).map((e) => e.messageId),
+      [a.messageId, b.messageId],
+    );
   } finally {
     await gw.close();
   }

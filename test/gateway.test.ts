@@ -9,13 +9,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { createGateway } from '../gateway/app.mjs';
-import {
-  validateEvent,
-  validateBatch,
-  MAX_EVENTS,
-  MAX_EVENT_BYTES,
-  MAX_REQUEST_BYTES,
-} from '../gateway/validate.mjs';
+import { validateEvent, validateBatch, MAX_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../gateway/validate.mjs';
 
 type Ev = Record<string, any>;
 
@@ -70,7 +64,13 @@ describe('validateEvent', () => {
       userId: 'user-123',
       traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250 },
       context: {
-        page: { url: 'https://example.com/settings/account', path: '/settings/account', referrer: 'https://example.com/dashboard', title: 'Account Settings', search: '' },
+        page: {
+          url: 'https://example.com/settings/account',
+          path: '/settings/account',
+          referrer: 'https://example.com/dashboard',
+          title: 'Account Settings',
+          search: '',
+        },
         screen: { width: 1920, height: 1080 },
         locale: 'en-US',
         timezone: 'America/New_York',
@@ -150,7 +150,10 @@ describe('validateEvent', () => {
     assert.match(withCtx([]) ?? '', /^context must be an object/);
     assert.equal(withCtx({ ...ctx, library: undefined, page: undefined }), null);
     assert.equal(withCtx({ ...ctx, library: { name: 'analytics.js', version: '1' } }), null);
-    assert.match(withCtx({ ...ctx, library: { name: '@datafly/collector', version: 1 } }) ?? '', /^context\.library\.version must be a string/);
+    assert.match(
+      withCtx({ ...ctx, library: { name: '@datafly/collector', version: 1 } }) ?? '',
+      /^context\.library\.version must be a string/,
+    );
     assert.match(withCtx({ ...ctx, page: 'x' }) ?? '', /^context\.page must be an object/);
     assert.match(withCtx({ ...ctx, page: { url: 5 } }) ?? '', /^context\.page\.url must be a string/);
   });
@@ -185,7 +188,10 @@ describe('validateBatch', () => {
     const r = validateBatch({ batch });
     assert.deepEqual(r, { status: 400, code: 'invalid_payload', message: 'batch[3].messageId must be a string' });
     assert.match(validateBatch({ batch: [makeEvent(), 7] })?.message ?? '', /^batch\[1\] must be a JSON object/);
-    assert.match(validateBatch({ batch: [makeEvent('track', { context: { ...makeEvent().context, page: { url: [] } } })] })?.message ?? '', /^batch\[0\]\.context\.page\.url /);
+    assert.match(
+      validateBatch({ batch: [makeEvent('track', { context: { ...makeEvent().context, page: { url: [] } } })] })?.message ?? '',
+      /^batch\[0\]\.context\.page\.url /,
+    );
   });
 
   test('413 for more than 500 events', () => {
@@ -289,11 +295,19 @@ describe('gateway over HTTP', () => {
     const events = (await call(gw, '/debug/events')).body;
     assert.deepEqual(events, batch);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    assert.deepEqual(lines.map((l) => JSON.parse(l)), batch);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      batch,
+    );
   });
 
   test('single-event endpoints: type must match, pipelineKey field is stripped', async () => {
-    const cases: Array<[string, string]> = [['/v1/t', 'track'], ['/v1/p', 'page'], ['/v1/i', 'identify'], ['/v1/g', 'group']];
+    const cases: Array<[string, string]> = [
+      ['/v1/t', 'track'],
+      ['/v1/p', 'page'],
+      ['/v1/i', 'identify'],
+      ['/v1/g', 'group'],
+    ];
     for (const [path, type] of cases) {
       const ev = makeEvent(type);
       const r = await post(gw, path, { ...ev, pipelineKey: KEY });
@@ -441,7 +455,10 @@ describe('gateway over HTTP', () => {
   test('_dfid cookie set when the request has none', async () => {
     const r = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] });
     const cookie = r.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^_dfid=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}; Max-Age=34560000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.match(
+      cookie,
+      /^_dfid=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}; Max-Age=34560000; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
     const again = await post(gw, `/v1/batch?key=${KEY}`, { batch: [makeEvent()] }, { cookie: 'a=1; _dfid=abc' });
     assert.equal(again.headers.get('set-cookie'), null);
     // error answers on /v1 set it too: the browser still gets a first-party id
@@ -466,8 +483,19 @@ describe('gateway over HTTP', () => {
 
   test('malformed bodies never crash the server', async () => {
     const bodies: Array<string | Uint8Array> = [
-      '', 'null', '[]', '{}', '0', '"x"', 'true', '{"batch":null}', '{"batch":[null]}', '{"batch":[[]]}',
-      '{"__proto__":{"x":1},"batch":[]}', '\uFEFF{"batch":[1]}', Buffer.from([0, 255, 1, 2, 0x80, 0xfe]),
+      '',
+      'null',
+      '[]',
+      '{}',
+      '0',
+      '"x"',
+      'true',
+      '{"batch":null}',
+      '{"batch":[null]}',
+      '{"batch":[[]]}',
+      '{"__proto__":{"x":1},"batch":[]}',
+      '\uFEFF{"batch":[1]}',
+      Buffer.from([0, 255, 1, 2, 0x80, 0xfe]),
       Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
     ];
     for (const path of ['/v1/batch', '/v1/t', '/v1/p', '/v1/i', '/v1/g']) {

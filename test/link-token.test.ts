@@ -48,14 +48,18 @@ test('refused when tampered with, from the future, or malformed', () => {
   const [id, time, sum] = t.split('.');
   assert.equal(readToken([id, (T + 5000).toString(36), sum].join('.'), T + 6000, UA), undefined, 'another time');
   assert.equal(readToken(makeToken(ID, T + 5000, UA), T, UA), undefined, 'made after now');
-  for (const bad of ['', '.', 'x.y.z', ID, ID + '.' + time, '<script>.1.2', 'a'.repeat(5000)]) assert.equal(readToken(bad, T, UA), undefined, bad);
+  for (const bad of ['', '.', 'x.y.z', ID, ID + '.' + time, '<script>.1.2', 'a'.repeat(5000)])
+    assert.equal(readToken(bad, T, UA), undefined, bad);
   // A crafted token whose checksum matches still needs a UUID-shaped id.
   assert.equal(readToken(makeToken('</script><b>x', T, UA), T, UA), undefined);
 });
 
 test('withToken puts _dfl last in the query, before the #hash, replacing an older one', () => {
   assert.equal(withToken(new URL('https://shop.example.org/cart'), 'TOK'), 'https://shop.example.org/cart?_dfl=TOK');
-  assert.equal(withToken(new URL('https://shop.example.org/cart?a=1&b=x%20y#pay'), 'TOK'), 'https://shop.example.org/cart?a=1&b=x%20y&_dfl=TOK#pay');
+  assert.equal(
+    withToken(new URL('https://shop.example.org/cart?a=1&b=x%20y#pay'), 'TOK'),
+    'https://shop.example.org/cart?a=1&b=x%20y&_dfl=TOK#pay',
+  );
   assert.equal(withToken(new URL('https://shop.example.org/#/route?x=1'), 'TOK'), 'https://shop.example.org/?_dfl=TOK#/route?x=1');
   assert.equal(withToken(new URL('https://shop.example.org/p?_dfl=OLD&a=1'), 'NEW'), 'https://shop.example.org/p?a=1&_dfl=NEW');
   assert.equal(withToken(new URL('https://shop.example.org/p?a=1&_dfl=OLD'), 'NEW'), 'https://shop.example.org/p?a=1&_dfl=NEW');

@@ -6,7 +6,7 @@ import { fakeStore, outbox } from './support/fake-io.ts';
 
 const orphan = (n: number, h = 0) => JSON.stringify({ h, e: Array.from({ length: n }, (_, i) => ({ type: 'track', messageId: 'o' + i })) });
 
-test('adoption: the orphan\'s events are stored under this tab\'s key, then the orphan is deleted', async () => {
+test("adoption: the orphan's events are stored under this tab's key, then the orphan is deleted", async () => {
   const { m, store } = fakeStore();
   m.set(PREFIX + 'dead', orphan(5));
   const { box } = outbox(1e6, store);
@@ -29,7 +29,7 @@ test('adoption with storage full: the orphan stays (the only durable copy), is n
   assert.equal(box._items.length, 5);
 });
 
-test('a live tab\'s queue (fresh heartbeat) is left alone', async () => {
+test("a live tab's queue (fresh heartbeat) is left alone", async () => {
   const { m, store } = fakeStore();
   m.set(PREFIX + 'live', orphan(3, Date.now()));
   const { box } = outbox(1e6, store);

@@ -11,5 +11,8 @@ test('README shows the stub exactly as built for the example values, with its tr
   const code = await buildStub({ src: 'https://data.example.com/d.js', key: 'dk_live_abc123' });
   assert.ok(readme.includes(`<script>${code}</script>`), 'README snippet is stale: paste the output of npm run -s snippet');
   const gz = gzipSync(code, { level: 9 }).length;
-  assert.ok(readme.includes(`It costs ${code.length} bytes minified, ${gz} bytes gzip`), `README should say ${code.length} B min, ${gz} B gzip`);
+  assert.ok(
+    readme.includes(`It costs ${code.length} bytes minified, ${gz} bytes gzip`),
+    `README should say ${code.length} B min, ${gz} B gzip`,
+  );
 });

@@ -20,10 +20,18 @@ test('isPlainObject', () => {
 
 test('cleanDict: coercions and drops, documented rules', () => {
   const input: any = {
-    s: 'x', n: 1, b: false, z: null,
-    d: new Date(Date.UTC(2024, 5, 1)), bad: new Date(NaN),
-    big: 12345678901234567890n, nan: NaN, inf: -Infinity,
-    f() {}, sym: Symbol('s'), u: undefined,
+    s: 'x',
+    n: 1,
+    b: false,
+    z: null,
+    d: new Date(Date.UTC(2024, 5, 1)),
+    bad: new Date(NaN),
+    big: 12345678901234567890n,
+    nan: NaN,
+    inf: -Infinity,
+    f() {},
+    sym: Symbol('s'),
+    u: undefined,
     arr: [1, undefined, () => 1, NaN, 'a'],
     nested: { deep: { ok: true } },
     withJSON: { toJSON: () => 'custom' },
@@ -31,9 +39,15 @@ test('cleanDict: coercions and drops, documented rules', () => {
   input.self = input;
   input.nested.back = input;
   assert.deepEqual(cleanDict(input), {
-    s: 'x', n: 1, b: false, z: null,
-    d: '2024-06-01T00:00:00.000Z', bad: null,
-    big: '12345678901234567890', nan: null, inf: null,
+    s: 'x',
+    n: 1,
+    b: false,
+    z: null,
+    d: '2024-06-01T00:00:00.000Z',
+    bad: null,
+    big: '12345678901234567890',
+    nan: null,
+    inf: null,
     arr: [1, null, null, null, 'a'],
     nested: { deep: { ok: true } },
     withJSON: 'custom',
@@ -55,14 +69,20 @@ test('cleanDict caps nesting depth', () => {
   for (let i = 0; i < MAX_DEPTH + 5; i++) o = { o };
   let c: any = cleanDict(o);
   let depth = 0;
-  while (c && c.o) (c = c.o), depth++;
+  while (c && c.o) ((c = c.o), depth++);
   assert.equal(depth, MAX_DEPTH - 1);
 });
 
 test('cleanDict drops a key whose getter or toJSON throws, and DOM-like nodes', () => {
   const o = {
-    get boom() { throw new Error('x'); },
-    j: { toJSON() { throw new Error('y'); } },
+    get boom() {
+      throw new Error('x');
+    },
+    j: {
+      toJSON() {
+        throw new Error('y');
+      },
+    },
     node: { nodeType: 1, nodeName: 'DIV' },
     ok: 1,
   };
@@ -80,7 +100,12 @@ test('own __proto__ keys are kept as ordinary data keys, at any depth; no protot
   // The same JSON, key for key (JSON.parse makes __proto__ an own key, as the page had it).
   assert.equal(JSON.stringify(c), '{"__proto__":{"a":1},"b":2,"n":{"__proto__":"s","list":[{"__proto__":null}]}}');
   assert.deepEqual(Object.keys(c), ['__proto__', 'b', 'n']);
-  assert.deepEqual(Object.getOwnPropertyDescriptor(c, '__proto__'), { value: { a: 1 }, writable: true, enumerable: true, configurable: true });
+  assert.deepEqual(Object.getOwnPropertyDescriptor(c, '__proto__'), {
+    value: { a: 1 },
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
   // Copies are ordinary objects: the prototype is Object.prototype, not the page's value.
   for (const o of [c, c.n, c.n.list[0]]) assert.equal(Object.getPrototypeOf(o), Object.prototype);
   assert.equal(c.a, undefined);

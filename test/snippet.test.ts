@@ -14,7 +14,13 @@ test('the default stub has no option attributes and stays within 400 B', async (
 });
 
 test('flags become data- attributes, only those given', async () => {
-  const code = await buildStub({ ...base, requireConsent: true, cmp: 'tcf', vendorIds: 'ga, meta,,tiktok', linkedDomains: ['a.com', 'b.org'] });
+  const code = await buildStub({
+    ...base,
+    requireConsent: true,
+    cmp: 'tcf',
+    vendorIds: 'ga, meta,,tiktok',
+    linkedDomains: ['a.com', 'b.org'],
+  });
   assert.match(code, /dataset\.requireConsent="analytics"/);
   assert.match(code, /dataset\.cmp="tcf"/);
   assert.match(code, /dataset\.vendorIds="ga,meta,tiktok"/);
@@ -31,7 +37,10 @@ test('values that are not names or comma lists are refused, not written into the
 
 test('--noscript: a 1×1 page pixel after the stub, sized by attributes (no inline style)', async () => {
   const tag = await snippetTag({ ...base, noscript: true });
-  assert.match(tag, /<\/script><noscript><img src="https:\/\/data\.example\.com\/v1\/pixel\/page\?wk=dk_live_abc123" alt="" width="1" height="1"><\/noscript>$/);
+  assert.match(
+    tag,
+    /<\/script><noscript><img src="https:\/\/data\.example\.com\/v1\/pixel\/page\?wk=dk_live_abc123" alt="" width="1" height="1"><\/noscript>$/,
+  );
   assert.doesNotMatch(tag, /style=/);
   assert.equal(
     noscriptPixel({ ...base, endpoint: 'https://gw.example.org/', key: 'k&"<' }),
@@ -41,7 +50,8 @@ test('--noscript: a 1×1 page pixel after the stub, sized by attributes (no inli
 });
 
 test('npm run snippet: --require-consent alone means analytics, with a value names the category', () => {
-  const run = (...a: string[]) => spawnSync(process.execPath, ['scripts/snippet.mjs', '--src', base.src, '--key', base.key, ...a], { encoding: 'utf8' });
+  const run = (...a: string[]) =>
+    spawnSync(process.execPath, ['scripts/snippet.mjs', '--src', base.src, '--key', base.key, ...a], { encoding: 'utf8' });
   let r = run('--require-consent', '--cmp', 'tcf', '--vendor-ids', 'ga,meta', '--linked-domains', 'a.com', '--noscript');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /requireConsent="analytics"/);

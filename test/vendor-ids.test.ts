@@ -67,7 +67,8 @@ test('_scid: a UUID v4', () => {
 });
 
 test('an existing cookie is kept as it is (no value to write)', () => {
-  for (const name of ['_ga', '_fbp', '_ttp', '_pin_unauth', '_scid']) assert.equal(vendorValue(name, 'vendor-wrote-this', 'https://x.com/?fbclid=F&gclid=G', NOW), undefined);
+  for (const name of ['_ga', '_fbp', '_ttp', '_pin_unauth', '_scid'])
+    assert.equal(vendorValue(name, 'vendor-wrote-this', 'https://x.com/?fbclid=F&gclid=G', NOW), undefined);
 });
 
 test('_fbc and _gcl_aw come only from a click id in the landing URL', () => {

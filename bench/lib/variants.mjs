@@ -66,7 +66,11 @@ export async function makeVariants({ gatewayUrl, vendorUrl, snippetTag, cacheDir
         protocol: 'http',
       },
     },
-    plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },
+    plan: {
+      track: { __default: { enabled: true, integrations: {} } },
+      identify: { __default: { enabled: true } },
+      group: { __default: { enabled: true } },
+    },
     edgeFunction: {},
     analyticsNextEnabled: true,
     middlewareSettings: {},
@@ -78,7 +82,8 @@ export async function makeVariants({ gatewayUrl, vendorUrl, snippetTag, cacheDir
   };
   // Segment's official snippet (v5.2), with analytics._cdn pointing the library (settings, lazy
   // chunks) at the local server.
-  const segmentHead = js(`!function(){var i="analytics",analytics=window[i]=window[i]||[];if(!analytics.initialize)if(analytics.invoked)window.console&&console.error&&console.error("Segment snippet included twice.");else{analytics.invoked=!0;analytics.methods=["trackSubmit","trackClick","trackLink","trackForm","pageview","identify","reset","group","track","ready","alias","debug","page","screen","once","off","on","addSourceMiddleware","addIntegrationMiddleware","setAnonymousId","addDestinationMiddleware","register"];analytics.factory=function(e){return function(){if(window[i].initialized)return window[i][e].apply(window[i],arguments);var n=Array.prototype.slice.call(arguments);if(["track","screen","alias","group","page","identify"].indexOf(e)>-1){var c=document.querySelector("link[rel='canonical']");n.push({__t:"bpc",c:c&&c.getAttribute("href")||void 0,p:location.pathname,u:location.href,s:location.search,t:document.title,r:document.referrer})}n.unshift(e);analytics.push(n);return analytics}};for(var n=0;n<analytics.methods.length;n++){var key=analytics.methods[n];analytics[key]=analytics.factory(key)}analytics.load=function(key,n){var t=document.createElement("script");t.type="text/javascript";t.async=!0;t.setAttribute("data-global-segment-analytics-key",i);t.src="${vendorUrl}/analytics.js/v1/"+key+"/analytics.min.js";var r=document.getElementsByTagName("script")[0];r.parentNode.insertBefore(t,r);analytics._loadOptions=n};analytics._writeKey="${SEGMENT_KEY}";analytics._cdn="${vendorUrl}";analytics.SNIPPET_VERSION="5.2.0";
+  const segmentHead =
+    js(`!function(){var i="analytics",analytics=window[i]=window[i]||[];if(!analytics.initialize)if(analytics.invoked)window.console&&console.error&&console.error("Segment snippet included twice.");else{analytics.invoked=!0;analytics.methods=["trackSubmit","trackClick","trackLink","trackForm","pageview","identify","reset","group","track","ready","alias","debug","page","screen","once","off","on","addSourceMiddleware","addIntegrationMiddleware","setAnonymousId","addDestinationMiddleware","register"];analytics.factory=function(e){return function(){if(window[i].initialized)return window[i][e].apply(window[i],arguments);var n=Array.prototype.slice.call(arguments);if(["track","screen","alias","group","page","identify"].indexOf(e)>-1){var c=document.querySelector("link[rel='canonical']");n.push({__t:"bpc",c:c&&c.getAttribute("href")||void 0,p:location.pathname,u:location.href,s:location.search,t:document.title,r:document.referrer})}n.unshift(e);analytics.push(n);return analytics}};for(var n=0;n<analytics.methods.length;n++){var key=analytics.methods[n];analytics[key]=analytics.factory(key)}analytics.load=function(key,n){var t=document.createElement("script");t.type="text/javascript";t.async=!0;t.setAttribute("data-global-segment-analytics-key",i);t.src="${vendorUrl}/analytics.js/v1/"+key+"/analytics.min.js";var r=document.getElementsByTagName("script")[0];r.parentNode.insertBefore(t,r);analytics._loadOptions=n};analytics._writeKey="${SEGMENT_KEY}";analytics._cdn="${vendorUrl}";analytics.SNIPPET_VERSION="5.2.0";
 analytics.load("${SEGMENT_KEY}");
 analytics.page();
 }}();`);
@@ -100,7 +105,8 @@ analytics.page();
       destinations: [],
     },
   };
-  const rudderHead = js(`(function(){"use strict";window.RudderSnippetVersion="3.0.60";var identifier="rudderanalytics";if(!window[identifier]){window[identifier]=[]}var rudderanalytics=window[identifier];if(Array.isArray(rudderanalytics)){if(rudderanalytics.snippetExecuted===true&&window.console&&console.error){console.error("RudderStack JavaScript SDK snippet included more than once.")}else{rudderanalytics.snippetExecuted=true;window.rudderAnalyticsBuildType="modern";var sdkBaseUrl="${vendorUrl}";var sdkVersion="v3";var sdkFileName="rsa.min.js";var methods=["setDefaultInstanceKey","load","ready","page","track","identify","alias","group","reset","setAnonymousId","startSession","endSession","consent"];for(var i=0;i<methods.length;i++){var method=methods[i];rudderanalytics[method]=function(methodName){return function(){if(Array.isArray(window[identifier])){rudderanalytics.push([methodName].concat(Array.prototype.slice.call(arguments)))}else{var _methodName;(_methodName=window[identifier][methodName])===null||_methodName===void 0||_methodName.apply(window[identifier],arguments)}}}(method)}var head=document.head||document.getElementsByTagName("head")[0];var s=document.createElement("script");s.src=sdkBaseUrl+"/"+sdkVersion+"/"+window.rudderAnalyticsBuildType+"/"+sdkFileName;s.setAttribute("data-loader","RS_JS_SDK");s.async=true;head.insertBefore(s,head.firstChild);
+  const rudderHead =
+    js(`(function(){"use strict";window.RudderSnippetVersion="3.0.60";var identifier="rudderanalytics";if(!window[identifier]){window[identifier]=[]}var rudderanalytics=window[identifier];if(Array.isArray(rudderanalytics)){if(rudderanalytics.snippetExecuted===true&&window.console&&console.error){console.error("RudderStack JavaScript SDK snippet included more than once.")}else{rudderanalytics.snippetExecuted=true;window.rudderAnalyticsBuildType="modern";var sdkBaseUrl="${vendorUrl}";var sdkVersion="v3";var sdkFileName="rsa.min.js";var methods=["setDefaultInstanceKey","load","ready","page","track","identify","alias","group","reset","setAnonymousId","startSession","endSession","consent"];for(var i=0;i<methods.length;i++){var method=methods[i];rudderanalytics[method]=function(methodName){return function(){if(Array.isArray(window[identifier])){rudderanalytics.push([methodName].concat(Array.prototype.slice.call(arguments)))}else{var _methodName;(_methodName=window[identifier][methodName])===null||_methodName===void 0||_methodName.apply(window[identifier],arguments)}}}(method)}var head=document.head||document.getElementsByTagName("head")[0];var s=document.createElement("script");s.src=sdkBaseUrl+"/"+sdkVersion+"/"+window.rudderAnalyticsBuildType+"/"+sdkFileName;s.setAttribute("data-loader","RS_JS_SDK");s.async=true;head.insertBefore(s,head.firstChild);
 rudderanalytics.load("${RUDDER_KEY}","${vendorUrl}/rs",{configUrl:"${vendorUrl}",destSDKBaseURL:"${vendorUrl}/v3/modern/js-integrations",pluginsSDKBaseURL:"${vendorUrl}/v3/modern/plugins",polyfillIfRequired:false${sameWork ? ',queueOptions:{maxItems:1000}' : ''}});
 rudderanalytics.page();
 }}})();`);
@@ -148,7 +154,8 @@ rudderanalytics.page();
     ...(sameWork ? { rate_limiting: { events_per_second: 1000, events_burst_limit: 1000 } } : {}),
     disable_external_dependency_loading: true,
   };
-  const posthogHead = js(`!function(t,e){var o,n,p,r;e.__SV||(window.posthog=e,e._i=[],e.init=function(i,s,a){function g(t,e){var o=e.split(".");2==o.length&&(t=t[o[0]],e=o[1]),t[e]=function(){t.push([e].concat(Array.prototype.slice.call(arguments,0)))}}(p=t.createElement("script")).type="text/javascript",p.crossOrigin="anonymous",p.async=!0,p.src=s.api_host.replace(".i.posthog.com","-assets.i.posthog.com")+"/static/array.js",(r=t.getElementsByTagName("script")[0]).parentNode.insertBefore(p,r);var u=e;for(void 0!==a?u=e[a]=[]:a="posthog",u.people=u.people||[],u.toString=function(t){var e="posthog";return"posthog"!==a&&(e+="."+a),t||(e+=" (stub)"),e},u.people.toString=function(){return u.toString(1)+".people (stub)"},o="init capture register register_once register_for_session unregister unregister_for_session getFeatureFlag getFeatureFlagPayload isFeatureEnabled reloadFeatureFlags updateEarlyAccessFeatureEnrollment getEarlyAccessFeatures on onFeatureFlags onSessionId getSurveys getActiveMatchingSurveys renderSurvey canRenderSurvey getNextSurveyStep identify setPersonProperties group resetGroups setPersonPropertiesForFlags resetPersonPropertiesForFlags setGroupPropertiesForFlags resetGroupPropertiesForFlags reset get_distinct_id getGroups get_session_id get_session_replay_url alias set_config startSessionRecording stopSessionRecording sessionRecordingStarted captureException loadToolbar get_property getSessionProperty createPersonProfile opt_in_capturing opt_out_capturing has_opted_in_capturing has_opted_out_capturing clear_opt_in_out_capturing debug".split(" "),n=0;n<o.length;n++)g(u,o[n]);e._i.push([i,s,a])},e.__SV=1)}(document,window.posthog||[]);
+  const posthogHead =
+    js(`!function(t,e){var o,n,p,r;e.__SV||(window.posthog=e,e._i=[],e.init=function(i,s,a){function g(t,e){var o=e.split(".");2==o.length&&(t=t[o[0]],e=o[1]),t[e]=function(){t.push([e].concat(Array.prototype.slice.call(arguments,0)))}}(p=t.createElement("script")).type="text/javascript",p.crossOrigin="anonymous",p.async=!0,p.src=s.api_host.replace(".i.posthog.com","-assets.i.posthog.com")+"/static/array.js",(r=t.getElementsByTagName("script")[0]).parentNode.insertBefore(p,r);var u=e;for(void 0!==a?u=e[a]=[]:a="posthog",u.people=u.people||[],u.toString=function(t){var e="posthog";return"posthog"!==a&&(e+="."+a),t||(e+=" (stub)"),e},u.people.toString=function(){return u.toString(1)+".people (stub)"},o="init capture register register_once register_for_session unregister unregister_for_session getFeatureFlag getFeatureFlagPayload isFeatureEnabled reloadFeatureFlags updateEarlyAccessFeatureEnrollment getEarlyAccessFeatures on onFeatureFlags onSessionId getSurveys getActiveMatchingSurveys renderSurvey canRenderSurvey getNextSurveyStep identify setPersonProperties group resetGroups setPersonPropertiesForFlags resetPersonPropertiesForFlags setGroupPropertiesForFlags resetGroupPropertiesForFlags reset get_distinct_id getGroups get_session_id get_session_replay_url alias set_config startSessionRecording stopSessionRecording sessionRecordingStarted captureException loadToolbar get_property getSessionProperty createPersonProfile opt_in_capturing opt_out_capturing has_opted_in_capturing has_opted_out_capturing clear_opt_in_out_capturing debug".split(" "),n=0;n<o.length;n++)g(u,o[n]);e._i.push([i,s,a])},e.__SV=1)}(document,window.posthog||[]);
 posthog.init("${POSTHOG_KEY}",${JSON.stringify(posthogOptions)});`);
 
   const dataflyHead = await snippetTag({ src: `${gatewayUrl}/d.js`, key: 'dk_test_bench' });
@@ -182,7 +189,8 @@ posthog.init("${POSTHOG_KEY}",${JSON.stringify(posthogOptions)});`);
       label: 'RudderStack v3',
       version: pkgVersion('@rudderstack/analytics-js'),
       head: rudderHead,
-      ready: 'window.rudderanalytics && !Array.isArray(window.rudderanalytics) && typeof window.rudderanalytics.getAnonymousId === "function" && !!window.rudderanalytics.getAnonymousId()',
+      ready:
+        'window.rudderanalytics && !Array.isArray(window.rudderanalytics) && typeof window.rudderanalytics.getAnonymousId === "function" && !!window.rudderanalytics.getAnonymousId()',
       track: 'function(n,p){rudderanalytics.track(n,p)}',
     },
     {
@@ -205,7 +213,8 @@ posthog.init("${POSTHOG_KEY}",${JSON.stringify(posthogOptions)});`);
       if (/^\/v1\/projects\/[^/]+\/settings$/.test(path)) return segmentSettings;
       if (/^\/sourceConfig\/?$/.test(path)) return rudderConfig;
       if (/^\/array\/[^/]+\/config$/.test(path)) return posthogRemoteConfig;
-      if (/^\/array\/[^/]+\/config\.js$/.test(path)) return `(window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{})[${JSON.stringify(POSTHOG_KEY)}]={config:${JSON.stringify(posthogRemoteConfig)},siteApps:[]};`;
+      if (/^\/array\/[^/]+\/config\.js$/.test(path))
+        return `(window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{})[${JSON.stringify(POSTHOG_KEY)}]={config:${JSON.stringify(posthogRemoteConfig)},siteApps:[]};`;
       if (/^\/(flags|decide)\/?$/.test(path)) return { featureFlags: {}, featureFlagPayloads: {}, errorsWhileComputingFlags: false };
       return undefined;
     },

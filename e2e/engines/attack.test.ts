@@ -52,23 +52,33 @@ for (const [name, launch] of engines) {
     });
 
     // BUG (same as e2e/attack-delivery.spec.ts C1): a skipped foreign entry seeds the page event.
-    test(`${name}: a skipped entry ['track','str',1,2] in a pre-existing _df array does not lose the page event`, { timeout: 30000 }, async () => {
-      await gw.reset();
-      const site = await startSite();
-      try {
-        const tag = await snippetTag({ src: gw.url + '/d.js', key: KEY, endpoint: gw.url });
-        const url = site.set('/c1', `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(['track', 'str', 1, 2])</script>${tag}<script>_df.track('x')</script></head><body></body></html>`);
-        const tab = await engine.open(url);
-        await collectorLoaded(tab);
-        await tab.run(`() => window._df.flush()`);
-        const evs = await gw.events();
-        await tab.close();
-        const pg = evs.find((e: any) => e.type == 'page');
-        assert.ok(pg, `${name}: no page event among ${JSON.stringify(evs.map((e: any) => e.type + ':' + (e.event || '')))}; stats ${JSON.stringify(await gw.stats())}`);
-        assert.equal(pg.context.page.url, url);
-      } finally {
-        await site.close();
-      }
-    });
+    test(
+      `${name}: a skipped entry ['track','str',1,2] in a pre-existing _df array does not lose the page event`,
+      { timeout: 30000 },
+      async () => {
+        await gw.reset();
+        const site = await startSite();
+        try {
+          const tag = await snippetTag({ src: gw.url + '/d.js', key: KEY, endpoint: gw.url });
+          const url = site.set(
+            '/c1',
+            `<!doctype html><html><head><title>t</title><script>window._df = window._df || []; _df.push(['track', 'str', 1, 2])</script>${tag}<script>_df.track('x')</script></head><body></body></html>`,
+          );
+          const tab = await engine.open(url);
+          await collectorLoaded(tab);
+          await tab.run(`() => window._df.flush()`);
+          const evs = await gw.events();
+          await tab.close();
+          const pg = evs.find((e: any) => e.type == 'page');
+          assert.ok(
+            pg,
+            `${name}: no page event among ${JSON.stringify(evs.map((e: any) => e.type + ':' + (e.event || '')))}; stats ${JSON.stringify(await gw.stats())}`,
+          );
+          assert.equal(pg.context.page.url, url);
+        } finally {
+          await site.close();
+        }
+      },
+    );
   });
 }

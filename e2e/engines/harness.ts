@@ -45,7 +45,15 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
   let log: Req[] = [];
   g.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!req.url || !req.url.startsWith('/v1/') || req.method != 'POST') return;
-    const r: Req = { t: Date.now(), path: req.url.split('?')[0], bytes: 0, gzip: false, mode: String(req.headers['sec-fetch-mode'] || ''), status: 0, events: [] };
+    const r: Req = {
+      t: Date.now(),
+      path: req.url.split('?')[0],
+      bytes: 0,
+      gzip: false,
+      mode: String(req.headers['sec-fetch-mode'] || ''),
+      status: 0,
+      events: [],
+    };
     const mine = log;
     mine.push(r);
     // Tap the body as the HTTP parser hands it over (IncomingMessage.push), without reading the
@@ -62,7 +70,11 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
       r.gzip = b[0] == 0x1f && b[1] == 0x8b;
       try {
         const j = JSON.parse((r.gzip ? gunzipSync(b) : b).toString('utf8'));
-        r.events = (Array.isArray(j.batch) ? j.batch : [j]).map((e: any) => ({ tag: e?.properties?.scenario, n: e?.properties?.n, event: e?.event }));
+        r.events = (Array.isArray(j.batch) ? j.batch : [j]).map((e: any) => ({
+          tag: e?.properties?.scenario,
+          n: e?.properties?.n,
+          event: e?.event,
+        }));
       } catch {}
     };
     // A fault answered before the gateway read the body: drain the rest into the tap, then parse.
@@ -86,7 +98,9 @@ export async function startGateway(): Promise<Gw & { close(): Promise<void> }> {
         if (ev.length >= n) return ev;
         await sleep(100);
       }
-      throw new Error(`gateway got ${ev.length} events, expected ${n}: ${JSON.stringify(ev.map((e) => e.type + ':' + (e.event || e.name || '')))}`);
+      throw new Error(
+        `gateway got ${ev.length} events, expected ${n}: ${JSON.stringify(ev.map((e) => e.type + ':' + (e.event || e.name || '')))}`,
+      );
     },
     requests: () => log.slice(),
     async waitRequests(pred: (r: Req[]) => boolean, what: string, timeout = 15000) {

@@ -19,16 +19,41 @@ const s = (ms: number) => (ms / 1000).toFixed(1) + ' s';
 
 function md(head: string[], body: string[][]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
-  return ['| ' + head.join(' | ') + ' |', '|' + head.map(() => '---').join('|') + '|', ...body.map((r) => '| ' + r.map(esc).join(' | ') + ' |')].join('\n');
+  return [
+    '| ' + head.join(' | ') + ' |',
+    '|' + head.map(() => '---').join('|') + '|',
+    ...body.map((r) => '| ' + r.map(esc).join(' | ') + ' |'),
+  ].join('\n');
 }
 
-export async function report(engine: string, version: string, rows: Row[], results: EngineReport['results'], t: { wallMs: number; launchMs: number }): Promise<void> {
+export async function report(
+  engine: string,
+  version: string,
+  rows: Row[],
+  results: EngineReport['results'],
+  t: { wallMs: number; launchMs: number },
+): Promise<void> {
   const rep: EngineReport = { engine, version, rows, results, ...t };
   const out: string[] = [];
-  out.push(`\n[${engine}] ${version}: ${results.filter((r) => r.result == 'pass').length}/${results.length} scenarios passed, wall time ${s(t.wallMs)} (browser launch ${s(t.launchMs)})`);
+  out.push(
+    `\n[${engine}] ${version}: ${results.filter((r) => r.result == 'pass').length}/${results.length} scenarios passed, wall time ${s(t.wallMs)} (browser launch ${s(t.launchMs)})`,
+  );
   for (const r of results) out.push(`[${engine}]   ${r.result == 'pass' ? 'pass' : r.result}  ${r.scenario}${r.ms ? ` (${s(r.ms)})` : ''}`);
   out.push(`\nDelivery proof (${engine}, local gateway with fault injection):`);
-  out.push(md(['engine', 'scenario', 'sent', 'received', 'duplicates after dedup', 'lost', 'note'], rows.map((r) => [r.engine, r.scenario, String(r.sent), String(r.received), String(r['duplicates after dedup']), String(r.lost), r.note])));
+  out.push(
+    md(
+      ['engine', 'scenario', 'sent', 'received', 'duplicates after dedup', 'lost', 'note'],
+      rows.map((r) => [
+        r.engine,
+        r.scenario,
+        String(r.sent),
+        String(r.received),
+        String(r['duplicates after dedup']),
+        String(r.lost),
+        r.note,
+      ]),
+    ),
+  );
   console.log(out.join('\n'));
 
   const dir = runDir();
@@ -39,7 +64,9 @@ export async function report(engine: string, version: string, rows: Row[], resul
   if (started().at(-1) != engine) return;
   const end = Date.now() + 600000;
   while (!started().every((e) => existsSync(join(dir, e + '.json'))) && Date.now() < end) await new Promise((r) => setTimeout(r, 500));
-  const reps: EngineReport[] = started().filter((e) => existsSync(join(dir, e + '.json'))).map((e) => JSON.parse(readFileSync(join(dir, e + '.json'), 'utf8')));
+  const reps: EngineReport[] = started()
+    .filter((e) => existsSync(join(dir, e + '.json')))
+    .map((e) => JSON.parse(readFileSync(join(dir, e + '.json'), 'utf8')));
   rmSync(dir, { recursive: true, force: true });
   if (reps.length < 2) return;
   const names = reps.map((r) => r.engine);
@@ -51,10 +78,22 @@ export async function report(engine: string, version: string, rows: Row[], resul
     return x.result == 'pass' ? 'pass' : x.result.startsWith('n/a') ? 'n/a' : 'FAIL';
   };
   console.log('\nAll engines (' + reps.map((r) => `${r.engine}: ${r.version}, ${s(r.wallMs)}`).join('; ') + '):');
-  console.log(md(['scenario', ...names], titles.map((ti) => [ti, ...reps.map((r) => cell(r, ti))])));
+  console.log(
+    md(
+      ['scenario', ...names],
+      titles.map((ti) => [ti, ...reps.map((r) => cell(r, ti))]),
+    ),
+  );
   console.log('\nDelivery proof, every engine:');
-  const proof = reps.flatMap((r) => r.rows).sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }) || ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine));
-  console.log(md(['scenario', 'engine', 'sent', 'received', 'duplicates after dedup', 'lost'], proof.map((r) => [r.scenario, r.engine, String(r.sent), String(r.received), String(r['duplicates after dedup']), String(r.lost)])));
+  const proof = reps
+    .flatMap((r) => r.rows)
+    .sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }) || ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine));
+  console.log(
+    md(
+      ['scenario', 'engine', 'sent', 'received', 'duplicates after dedup', 'lost'],
+      proof.map((r) => [r.scenario, r.engine, String(r.sent), String(r.received), String(r['duplicates after dedup']), String(r.lost)]),
+    ),
+  );
 }
 
 /** One directory per `node --test` run (its files share the runner as parent process). */

@@ -73,7 +73,11 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
   });
 
   /** A test whose outcome also goes into the engine's matrix; `na`: why it can't run here. */
-  function scenario(title: string, o: { timeout?: number; row?: string; na?: (c: Ctx) => string | false }, fn: (c: Ctx) => Promise<void>): void {
+  function scenario(
+    title: string,
+    o: { timeout?: number; row?: string; na?: (c: Ctx) => string | false },
+    fn: (c: Ctx) => Promise<void>,
+  ): void {
     test(`${name}: ${title}`, { timeout: o.timeout || 60000 }, async (t) => {
       const start = Date.now();
       const na = o.na && o.na(ctx());
@@ -91,7 +95,15 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
         await fn(ctx());
         results.push({ scenario: title, result: 'pass', ms: Date.now() - start });
       } catch (e: any) {
-        results.push({ scenario: title, result: 'FAIL: ' + String(e && e.message).split('\n')[0].slice(0, 300), ms: Date.now() - start });
+        results.push({
+          scenario: title,
+          result:
+            'FAIL: ' +
+            String(e && e.message)
+              .split('\n')[0]
+              .slice(0, 300),
+          ms: Date.now() - start,
+        });
         throw e;
       } finally {
         for (const tab of tabs.slice()) await tab.close().catch(() => 0);
@@ -117,7 +129,10 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
     // ---- The core collector path --------------------------------------------------------------
 
     scenario('replay: seed group() payload through the stub, d.js 1 s late', {}, async ({ gw, site, cdn, open }) => {
-      const url = site.set('/settings/account', await stubPage(gw, { src: cdn.url + '/d.js?delay=1000', body: `<script>_df.group('company-456')</script>` }));
+      const url = site.set(
+        '/settings/account',
+        await stubPage(gw, { src: cdn.url + '/d.js?delay=1000', body: `<script>_df.group('company-456')</script>` }),
+      );
       const tab = await open(url + '?utm_source=x&gclid=abc');
       const evs = await gw.waitFor(2);
       assert.deepEqual(names(evs), ['page', 'group']);
@@ -129,9 +144,17 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.match(g.messageId.slice(3), UUID_V4);
       assert.equal(g.messageId.slice(0, 3), 'df-');
       assert.match(g.timestamp, ISO);
-      assert.deepEqual(g.context.page, { url: url + '?utm_source=x&gclid=abc', path: '/settings/account', referrer: '', title: 'Test page', search: '?utm_source=x&gclid=abc' });
+      assert.deepEqual(g.context.page, {
+        url: url + '?utm_source=x&gclid=abc',
+        path: '/settings/account',
+        referrer: '',
+        title: 'Test page',
+        search: '?utm_source=x&gclid=abc',
+      });
       assert.ok(g.context.screen.width > 0 && g.context.screen.height > 0, 'screen ' + JSON.stringify(g.context.screen));
-      const [tz, ua, lang] = await tab.run(`() => [Intl.DateTimeFormat().resolvedOptions().timeZone, navigator.userAgent, navigator.language]`);
+      const [tz, ua, lang] = await tab.run(
+        `() => [Intl.DateTimeFormat().resolvedOptions().timeZone, navigator.userAgent, navigator.language]`,
+      );
       // The browser's own language (MiniBrowser under a bare "C" process locale says "C").
       assert.equal(g.context.locale, lang);
       if (lang != 'C') assert.match(g.context.locale, /^[a-z]{2}/);
@@ -140,14 +163,21 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.deepEqual(g.context.library, { name: '@datafly/collector', version: VERSION });
       assert.equal(evs[0].anonymousId, g.anonymousId);
       // The calls were made before d.js arrived: the stub queued them.
-      const late = await tab.run(`() => { var r = performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/d.js') > 0; })[0]; return r ? r.responseEnd - r.startTime : -1; }`);
+      const late = await tab.run(
+        `() => { var r = performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/d.js') > 0; })[0]; return r ? r.responseEnd - r.startTime : -1; }`,
+      );
       assert.ok(late >= 900, `d.js took ${late} ms to arrive, expected >= 1000 (the CDN delay)`);
     });
 
-    scenario('replay is FIFO: queued, re-entrant, ready and live calls keep their place (d.js 0.8 s late)', {}, async ({ gw, site, cdn, open }) => {
-      const url = site.set('/fifo', await stubPage(gw, {
-        src: cdn.url + '/d.js?delay=800',
-        body: `<script>
+    scenario(
+      'replay is FIFO: queued, re-entrant, ready and live calls keep their place (d.js 0.8 s late)',
+      {},
+      async ({ gw, site, cdn, open }) => {
+        const url = site.set(
+          '/fifo',
+          await stubPage(gw, {
+            src: cdn.url + '/d.js?delay=800',
+            body: `<script>
           window.order = [];
           _df.track('q1', { get sneaky() { _df.track('reentrant'); return 1; } });
           _df.ready(function () { window.order.push('ready1'); _df.track('from_ready'); });
@@ -155,24 +185,30 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
           _df.identify('u-1');
           _df.track('q3');
         </script>`,
-      }));
-      const tab = await open(url);
-      await collectorLoaded(tab);
-      const late = await tab.run(`() => { var ran = false; window._df.ready(function () { ran = true; }); window._df.track('live'); return ran; }`);
-      assert.equal(late, true, 'a ready() callback registered after load runs at once');
-      const evs = await gw.waitFor(8);
-      assert.deepEqual(names(evs), ['page', 'q1', 'q2', 'identify', 'q3', 'reentrant', 'from_ready', 'live']);
-      assert.equal(evs[1].userId, undefined);
-      assert.equal(evs[4].userId, 'u-1');
-      assert.deepEqual(evs[1].properties, { sneaky: 1 });
-      assert.deepEqual(await tab.run(`() => window.order`), ['ready1']);
-    });
+          }),
+        );
+        const tab = await open(url);
+        await collectorLoaded(tab);
+        const late = await tab.run(
+          `() => { var ran = false; window._df.ready(function () { ran = true; }); window._df.track('live'); return ran; }`,
+        );
+        assert.equal(late, true, 'a ready() callback registered after load runs at once');
+        const evs = await gw.waitFor(8);
+        assert.deepEqual(names(evs), ['page', 'q1', 'q2', 'identify', 'q3', 'reentrant', 'from_ready', 'live']);
+        assert.equal(evs[1].userId, undefined);
+        assert.equal(evs[4].userId, 'u-1');
+        assert.deepEqual(evs[1].properties, { sneaky: 1 });
+        assert.deepEqual(await tab.run(`() => window.order`), ['ready1']);
+      },
+    );
 
     scenario('identity and traits survive a reload', {}, async ({ gw, site, open }) => {
       const url = site.set('/persist', await stubPage(gw));
       const tab = await open(url);
       await collectorLoaded(tab);
-      await tab.run(`() => { window._df.identify('user-123', { email: 'jane@acme.com' }); window._df.group('company-456', { name: 'Acme Corp' }); }`);
+      await tab.run(
+        `() => { window._df.identify('user-123', { email: 'jane@acme.com' }); window._df.group('company-456', { name: 'Acme Corp' }); }`,
+      );
       const first = await gw.waitFor(3);
       const anon = first[0].anonymousId;
       assert.equal(await tab.run(`() => window._df.getAnonymousId()`), anon);
@@ -205,8 +241,19 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
 
     /** Records the row, then asserts nothing was lost or doubled. */
     const noLoss = (c: Ctx, scenario: string, sent: number, r: { received: number; duplicates: number; missing: number[] }, note = '') => {
-      const row = c.row({ scenario, sent, received: r.received, 'duplicates after dedup': r.duplicates, lost: r.missing.length, note: (r.missing.length ? 'missing ' + ranges(r.missing) + '; ' : '') + note });
-      assert.equal(row.received, sent, `${name} "${scenario}": received ${row.received}/${sent}, missing ${ranges(r.missing)}; requests: ${showLog(c.gw.requests())}`);
+      const row = c.row({
+        scenario,
+        sent,
+        received: r.received,
+        'duplicates after dedup': r.duplicates,
+        lost: r.missing.length,
+        note: (r.missing.length ? 'missing ' + ranges(r.missing) + '; ' : '') + note,
+      });
+      assert.equal(
+        row.received,
+        sent,
+        `${name} "${scenario}": received ${row.received}/${sent}, missing ${ranges(r.missing)}; requests: ${showLog(c.gw.requests())}`,
+      );
       assert.equal(row['duplicates after dedup'], 0, `${name} "${scenario}": ${row['duplicates after dedup']} duplicates after dedup`);
     };
 
@@ -221,7 +268,9 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
 
     scenario('2b. navigation to another site right after 50 track calls', {}, async (c) => {
       const tab = await c.open(c.site.set('/s2', await stubPage(c.gw, { body: INIT() })));
-      const other = c.site.set('/elsewhere', '<!doctype html><title>Another site</title><p>elsewhere</p>').replace('localhost', '127.0.0.1');
+      const other = c.site
+        .set('/elsewhere', '<!doctype html><title>Another site</title><p>elsewhere</p>')
+        .replace('localhost', '127.0.0.1');
       await collectorLoaded(tab);
       await fire(tab, 's2', 50);
       await tab.goto(other);
@@ -241,7 +290,13 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       const log = c.gw.requests();
       const n500 = log.filter((q) => q.status == 500).length;
       const firstOk = log.find((q) => q.status == 200 && q.events.some((e) => e.tag == 's3a'));
-      noLoss(c, '3a. 500 for 10 s, then recovery', 50, r, `${n500} requests answered 500; first accepted ${firstOk ? ((firstOk.t - t0) / 1000).toFixed(1) + ' s' : '-'} after the outage began`);
+      noLoss(
+        c,
+        '3a. 500 for 10 s, then recovery',
+        50,
+        r,
+        `${n500} requests answered 500; first accepted ${firstOk ? ((firstOk.t - t0) / 1000).toFixed(1) + ' s' : '-'} after the outage began`,
+      );
       // Backoff: a handful of failed attempts, not one per event or per second.
       assert.ok(n500 < 12, `${n500} requests answered 500 in 10 s (expected a backoff: < 12)`);
       assert.ok(firstOk && firstOk.t - t0 >= 9900, `an event was accepted ${firstOk && firstOk.t - t0} ms into a 10 s outage`);
@@ -264,7 +319,11 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
 
     scenario(
       '4. offline for 5 s, events made while offline',
-      { timeout: 60000, row: '4. offline 5 s, then online', na: (c) => !c.engine.offline && `${name} can't be taken offline by its driver (WebDriver classic has no network emulation)` },
+      {
+        timeout: 60000,
+        row: '4. offline 5 s, then online',
+        na: (c) => !c.engine.offline && `${name} can't be taken offline by its driver (WebDriver classic has no network emulation)`,
+      },
       async (c) => {
         const tab = await c.open(c.site.set('/s4', await stubPage(c.gw, { body: INIT() })));
         await collectorLoaded(tab);
@@ -286,7 +345,9 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
     scenario('6b. localStorage full', {}, async (c) => {
       const tab = await c.open(c.site.set('/s6b', await stubPage(c.gw, { body: INIT() })));
       await collectorLoaded(tab);
-      const filled = await tab.run(`() => { var chunk = new Array(256 * 1024 + 1).join('x'); var i = 0; try { for (; i < 200; i++) localStorage.setItem('junk' + i, chunk); } catch (e) { return i; } return -1; }`);
+      const filled = await tab.run(
+        `() => { var chunk = new Array(256 * 1024 + 1).join('x'); var i = 0; try { for (; i < 200; i++) localStorage.setItem('junk' + i, chunk); } catch (e) { return i; } return -1; }`,
+      );
       assert.ok(filled > 0, 'localStorage never filled up: ' + filled);
       await fire(tab, 's6b', 30);
       noLoss(c, '6b. localStorage full', 30, await collect(c.gw, 's6b', 30, 10000), `storage full after ${filled} × 256 KB`);
@@ -294,7 +355,11 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
 
     for (const how of ['navigation', 'tab close'] as const) {
       const tag = how == 'navigation' ? 'u-nav' : 'u-close';
-      scenario(`9${how == 'navigation' ? 'a' : 'b'}. ~130 KB pending, a batch in flight, ${how}: a 64 KB budget's worth of the oldest leaves`, {}, (c) => bigUnload(c, how, tag));
+      scenario(
+        `9${how == 'navigation' ? 'a' : 'b'}. ~130 KB pending, a batch in flight, ${how}: a 64 KB budget's worth of the oldest leaves`,
+        {},
+        (c) => bigUnload(c, how, tag),
+      );
     }
 
     extra?.(scenario, ctx);
@@ -312,7 +377,10 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
     await collectorLoaded(tab);
     await c.gw.faults({ delayMs: 5000, count: 1 });
     await tab.run(`() => { window._df.track('inflight', { scenario: 'inflight' }); window._df.flush(); }`);
-    const log = await c.gw.waitRequests((l) => l.some((q) => q.events.some((e) => e.tag == 'inflight')), 'the normal batch to reach the gateway');
+    const log = await c.gw.waitRequests(
+      (l) => l.some((q) => q.events.some((e) => e.tag == 'inflight')),
+      'the normal batch to reach the gateway',
+    );
     const inflight = log.find((q) => q.events.some((e) => e.tag == 'inflight'))!.bytes;
     await fire(tab, tag, 50, 0, PAD);
     // The sizes as stored (what the unload path sends), oldest first.
@@ -336,7 +404,7 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       if (Date.now() > end || r.received == 50 || (prefix >= need && Date.now() - still > 1500)) break;
       await sleep(200);
       r = await collect(c.gw, tag, 50, 0);
-      if (r.received != last) (last = r.received), (still = Date.now());
+      if (r.received != last) ((last = r.received), (still = Date.now()));
     }
     const prefix = r.missing.length ? r.missing[0] : 50;
     const reqs = c.gw.requests().filter((q) => q.events.some((e) => e.tag == tag));
@@ -345,8 +413,18 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
     const note =
       `oldest ${prefix} in a row arrived (needed ${need} = ${kb(sizes.slice(0, need).reduce((a, b) => a + b, 0))}: 64 KB − ${inflight} B in flight); ` +
       `${r.received}/50 of ${kb(pending)} at unload (n ${ranges(arrived)}); ${reqs.length} requests ${showLog(reqs)}`;
-    c.row({ scenario: `9${how == 'navigation' ? 'a' : 'b'}. ~130 KB pending + batch in flight, ${how}`, sent: 50, received: r.received, 'duplicates after dedup': r.duplicates, lost: Math.max(0, need - prefix), note });
-    assert.ok(prefix >= need, `${name} ${how} with ~130 KB pending: the oldest ${prefix} events arrived in a row, expected >= ${need} (a 64 KB budget's worth); ${r.received}/50 in all (n ${ranges(arrived)}); requests ${showLog(reqs)}`);
+    c.row({
+      scenario: `9${how == 'navigation' ? 'a' : 'b'}. ~130 KB pending + batch in flight, ${how}`,
+      sent: 50,
+      received: r.received,
+      'duplicates after dedup': r.duplicates,
+      lost: Math.max(0, need - prefix),
+      note,
+    });
+    assert.ok(
+      prefix >= need,
+      `${name} ${how} with ~130 KB pending: the oldest ${prefix} events arrived in a row, expected >= ${need} (a 64 KB budget's worth); ${r.received}/50 in all (n ${ranges(arrived)}); requests ${showLog(reqs)}`,
+    );
     assert.equal(r.duplicates, 0);
   }
 }

@@ -125,7 +125,9 @@ window.__installTcf = function () {
     state.stored = purposes; state.li = li || [];
     listeners.forEach(function (l) { var d = data('useractioncomplete', purposes, li); d.listenerId = l.id; l.cb(d, true); });
   };
-  ${o.locator ? `
+  ${
+    o.locator
+      ? `
   (function addLocator() {
     if (!document.body) return setTimeout(addLocator, 5);
     var f = document.createElement('iframe');
@@ -143,7 +145,9 @@ window.__installTcf = function () {
       var msg = { __tcfapiReturn: { returnValue: retValue, success: success, callId: call.callId } };
       event.source.postMessage(str ? JSON.stringify(msg) : msg, '*');
     }, call.parameter);
-  });` : ''}
+  });`
+      : ''
+  }
 };
 </script>`;
 }
@@ -162,7 +166,10 @@ export function tcfCategories(purposes: number[], li: number[] = []) {
 }
 
 /** The choices behind tcfBanner's buttons, as `[purposes, legitimate interests]`. */
-export const TCF_ACCEPT: [number[], number[]] = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 7, 8, 9, 10, 11]];
+export const TCF_ACCEPT: [number[], number[]] = [
+  [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  [2, 7, 8, 9, 10, 11],
+];
 export const TCF_MEASURE: [number[], number[]] = [[1, 8], []];
 export const TCF_REJECT: [number[], number[]] = [[], []];
 
@@ -200,12 +207,33 @@ export function oneTrustSdk(afterLoadMs = 0): string {
 }
 
 /** The purposes of a Didomi notice: Didomi's ids for the IAB purposes, plus one custom purpose. */
-export const DIDOMI_PURPOSES = ['cookies', 'select_basic_ads', 'create_ads_profile', 'select_personalized_ads', 'create_content_profile', 'select_personalized_content', 'measure_ad_performance', 'measure_content_performance', 'market_research', 'improve_products', 'analytics-XYZ123'];
+export const DIDOMI_PURPOSES = [
+  'cookies',
+  'select_basic_ads',
+  'create_ads_profile',
+  'select_personalized_ads',
+  'create_content_profile',
+  'select_personalized_content',
+  'measure_ad_performance',
+  'measure_content_performance',
+  'market_research',
+  'improve_products',
+  'analytics-XYZ123',
+];
 
 /** A `didomi_token` value as the SDK writes it (base64 JSON, version 2), for `context.addCookies`. */
 export function didomiToken(enabled: string[], disabled: string[]): string {
   const now = new Date().toISOString();
-  return Buffer.from(JSON.stringify({ user_id: '18ee10b5-1c0b-67bb-b764-00385b75dff5', created: now, updated: now, vendors: { enabled: ['google'], disabled: [] }, purposes: { enabled, disabled }, version: 2 })).toString('base64');
+  return Buffer.from(
+    JSON.stringify({
+      user_id: '18ee10b5-1c0b-67bb-b764-00385b75dff5',
+      created: now,
+      updated: now,
+      vendors: { enabled: ['google'], disabled: [] },
+      purposes: { enabled, disabled },
+      version: 2,
+    }),
+  ).toString('base64');
 }
 
 /**
@@ -219,10 +247,14 @@ export function didomiToken(enabled: string[], disabled: string[]): string {
  * (then only `window.Didomi` and its `on` are there).
  */
 export function didomiPage(o: { afterLoadMs?: number; noQueues?: boolean } = {}): string {
-  return `${o.noQueues ? '' : `<script>
+  return `${
+    o.noQueues
+      ? ''
+      : `<script>
 window.didomiOnReady = window.didomiOnReady || [];
 window.didomiEventListeners = window.didomiEventListeners || [];
-</script>`}
+</script>`
+  }
 <div id="didomi-notice">
   <button id="didomi-notice-agree-button">Agree and close</button>
   <button id="didomi-notice-disagree-button">Disagree</button>

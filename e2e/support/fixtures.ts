@@ -65,7 +65,7 @@ export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gate
       // (the schema the gateway validates with), so the collector and the gateway cannot drift.
       async events() {
         const all: any[] = [];
-        for (let cursor = '0'; ; ) {
+        for (let cursor = '0'; ;) {
           const r = await fetch(`${url}/debug/events?cursor=${cursor}&limit=10000`);
           for (const ev of await r.json()) {
             assertSchemaValid(ev);
@@ -85,7 +85,9 @@ export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gate
           if (ev.length >= n) return ev;
           await new Promise((r) => setTimeout(r, 100));
         }
-        throw new Error(`gateway got ${ev.length} events, expected ${n}: ${JSON.stringify(ev.map((e) => e.type + ':' + (e.event || e.name || '')))}`);
+        throw new Error(
+          `gateway got ${ev.length} events, expected ${n}: ${JSON.stringify(ev.map((e) => e.type + ':' + (e.event || e.name || '')))}`,
+        );
       },
     };
     await use(gw);
@@ -121,7 +123,10 @@ export function watch(p: Page, errors: string[]): void {
 
 /** The HTML of a page with the stub pasted in <head>, loading d.js (or d.full.js) from the gateway. */
 export async function stubPage(gw: Gw, o: StubPageOptions = {}): Promise<string> {
-  return stubHtml({ src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint }, o);
+  return stubHtml(
+    { src: gw.url + (o.full ? '/d.full.js' : '/d.js'), key: o.key || KEY, global: o.global, nonce: o.nonce, endpoint: o.endpoint },
+    o,
+  );
 }
 
 export interface StubPageOptions {

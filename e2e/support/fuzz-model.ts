@@ -37,7 +37,10 @@ const idStr = fc.oneof(
   { weight: 6, arbitrary: str },
   { weight: 2, arbitrary: fc.array(fc.constantFrom(...WS), { maxLength: 4 }).map((a) => a.join('')) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...WS), str, fc.constantFrom(...WS)).map(([a, b, c]) => a + b + c) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1022, max: 1026 }), fc.constantFrom('', ' ', '\n ')).map(([n, p]) => p + 'k'.repeat(n) + p) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.integer({ min: 1022, max: 1026 }), fc.constantFrom('', ' ', '\n ')).map(([n, p]) => p + 'k'.repeat(n) + p),
+  },
 );
 
 const num: fc.Arbitrary<D> = fc.double().map((v): D => {
@@ -56,7 +59,19 @@ const leaf = (s: fc.Arbitrary<string>): fc.Arbitrary<D> =>
     { weight: 1, arbitrary: fc.boolean().map((v): D => ({ t: 'b', v })) },
     { weight: 1, arbitrary: fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((v): D => ({ t: 'big', v: String(v) })) },
     { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constant(null)).map((v): D => ({ t: 'date', v })) },
-    { weight: 3, arbitrary: fc.constantFrom<D>({ t: 'null' }, { t: 'undef' }, { t: 'fn' }, { t: 'sym' }, { t: 'dom' }, { t: 'win' }, { t: 'map' }, { t: 'set' }) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<D>(
+        { t: 'null' },
+        { t: 'undef' },
+        { t: 'fn' },
+        { t: 'sym' },
+        { t: 'dom' },
+        { t: 'win' },
+        { t: 'map' },
+        { t: 'set' },
+      ),
+    },
   );
 
 const KEYS = ['a', 'b', 'c', 'x', 'y', 'z', '0', '1', 'name', 'value', 'ê', ' '];
@@ -70,11 +85,22 @@ const nested: fc.Arbitrary<D> = fc.letrec<{ v: D; o: D }>((tie) => ({
     { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 4 }).map((items): D => ({ t: 'arr', items })) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((up): D => ({ t: 'cycle', up })) },
     { weight: 1, arbitrary: tie('v').map((v): D => ({ t: 'tojson', v })) },
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 6, max: 14 }), leaf(fc.string({ maxLength: 4 }))).map(([n, l]): D => ({ t: 'chain', n, leaf: l })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 6, max: 14 }), leaf(fc.string({ maxLength: 4 })))
+        .map(([n, l]): D => ({ t: 'chain', n, leaf: l })),
+    },
   ),
   o: fc
     .tuple(
-      fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.oneof({ weight: 8, arbitrary: tie('v') }, { weight: 1, arbitrary: fc.constant<D>({ t: 'getterThrows' }) })), { maxLength: 4, selector: (e) => e[0] }),
+      fc.uniqueArray(
+        fc.tuple(
+          fc.constantFrom(...KEYS),
+          fc.oneof({ weight: 8, arbitrary: tie('v') }, { weight: 1, arbitrary: fc.constant<D>({ t: 'getterThrows' }) }),
+        ),
+        { maxLength: 4, selector: (e) => e[0] },
+      ),
       fc.integer({ min: 0, max: 9 }),
     )
     .map(([entries, k]): D => (k == 0 ? { t: 'inst', entries } : { t: 'obj', entries, np: k == 1 })),
@@ -82,7 +108,18 @@ const nested: fc.Arbitrary<D> = fc.letrec<{ v: D; o: D }>((tie) => ({
 
 /** A bag argument: mostly plain objects, sometimes anything else. */
 const bag: fc.Arbitrary<D> = fc.oneof(
-  { weight: 6, arbitrary: fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.oneof({ weight: 9, arbitrary: nested }, { weight: 1, arbitrary: fc.constant<D>({ t: 'getterThrows' }) })), { maxLength: 5, selector: (e) => e[0] }).chain((entries) => fc.boolean().map((np): D => ({ t: 'obj', entries, np: np && entries.length % 3 == 0 }))) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .uniqueArray(
+        fc.tuple(
+          fc.constantFrom(...KEYS),
+          fc.oneof({ weight: 9, arbitrary: nested }, { weight: 1, arbitrary: fc.constant<D>({ t: 'getterThrows' }) }),
+        ),
+        { maxLength: 5, selector: (e) => e[0] },
+      )
+      .chain((entries) => fc.boolean().map((np): D => ({ t: 'obj', entries, np: np && entries.length % 3 == 0 }))),
+  },
   { weight: 2, arbitrary: fc.constantFrom<D>({ t: 'null' }, { t: 'undef' }) },
   { weight: 2, arbitrary: nested.filter((d) => d.t != 'tojson' && d.t != 'cycle') },
 );
@@ -98,12 +135,37 @@ const anyArg: fc.Arbitrary<D> = fc.oneof(
 const idArg = fc.oneof({ weight: 5, arbitrary: idStr.map((v): D => ({ t: 's', v })) }, { weight: 2, arbitrary: anyArg });
 
 const call: fc.Arbitrary<Call> = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(idArg, bag).chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'track', a: [n, p].slice(0, k) }))) },
-  { weight: 3, arbitrary: fc.tuple(anyArg, bag).chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'page', a: [n, p].slice(0, k) }))) },
-  { weight: 2, arbitrary: fc.tuple(idArg, bag).chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'identify', a: [n, p].slice(0, k) }))) },
-  { weight: 2, arbitrary: fc.tuple(idArg, bag).chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'group', a: [n, p].slice(0, k) }))) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(idArg, bag)
+      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'track', a: [n, p].slice(0, k) }))),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(anyArg, bag)
+      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'page', a: [n, p].slice(0, k) }))),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(idArg, bag)
+      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'identify', a: [n, p].slice(0, k) }))),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(idArg, bag)
+      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'group', a: [n, p].slice(0, k) }))),
+  },
   { weight: 1, arbitrary: fc.array(idArg, { maxLength: 2 }).map((a): Call => ({ m: 'alias', a })) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('reset', 'flush', 'getAnonymousId', 'user', 'debug'), fc.array(anyArg, { maxLength: 1 })).map(([m, a]): Call => ({ m, a })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('reset', 'flush', 'getAnonymousId', 'user', 'debug'), fc.array(anyArg, { maxLength: 1 }))
+      .map(([m, a]): Call => ({ m, a })),
+  },
 );
 
 export const sequence = fc.array(call, { minLength: 1, maxLength: 25, size: 'max' });
@@ -113,24 +175,44 @@ export const sequence = fc.array(call, { minLength: 1, maxLength: 25, size: 'max
 export function decodeInPage(d: any, stack: any[]): any {
   const dec = decodeInPage;
   switch (d.t) {
-    case 's': return d.v;
-    case 'num': return d.v;
-    case 'negzero': return -0;
-    case 'nan': return NaN;
-    case 'inf': return Infinity;
-    case 'ninf': return -Infinity;
-    case 'b': return d.v;
-    case 'null': return null;
-    case 'undef': return undefined;
-    case 'big': return BigInt(d.v);
-    case 'date': return new Date(d.v === null ? NaN : d.v);
-    case 'fn': return function () { return 1; };
-    case 'sym': return Symbol('fuzz');
-    case 'dom': return document.createElement('span');
-    case 'win': return window;
-    case 'map': return new Map([['k', 1]]);
-    case 'set': return new Set([1]);
-    case 'cycle': return stack.length ? stack[Math.max(0, stack.length - 1 - d.up)] : null;
+    case 's':
+      return d.v;
+    case 'num':
+      return d.v;
+    case 'negzero':
+      return -0;
+    case 'nan':
+      return NaN;
+    case 'inf':
+      return Infinity;
+    case 'ninf':
+      return -Infinity;
+    case 'b':
+      return d.v;
+    case 'null':
+      return null;
+    case 'undef':
+      return undefined;
+    case 'big':
+      return BigInt(d.v);
+    case 'date':
+      return new Date(d.v === null ? NaN : d.v);
+    case 'fn':
+      return function () {
+        return 1;
+      };
+    case 'sym':
+      return Symbol('fuzz');
+    case 'dom':
+      return document.createElement('span');
+    case 'win':
+      return window;
+    case 'map':
+      return new Map([['k', 1]]);
+    case 'set':
+      return new Set([1]);
+    case 'cycle':
+      return stack.length ? stack[Math.max(0, stack.length - 1 - d.up)] : null;
     case 'tojson': {
       const inner = dec(d.v, stack);
       return { toJSON: () => inner };
@@ -152,7 +234,14 @@ export function decodeInPage(d: any, stack: any[]): any {
       const o: any = d.t == 'inst' ? new (class Thing {})() : d.np ? Object.create(null) : {};
       stack[stack.length] = o;
       for (const [k, v] of d.entries) {
-        if (v.t == 'getterThrows') Object.defineProperty(o, k, { enumerable: true, configurable: true, get() { throw new Error('getter ' + k); } });
+        if (v.t == 'getterThrows')
+          Object.defineProperty(o, k, {
+            enumerable: true,
+            configurable: true,
+            get() {
+              throw new Error('getter ' + k);
+            },
+          });
         else Object.defineProperty(o, k, { enumerable: true, configurable: true, writable: true, value: dec(v, stack) });
       }
       stack.length--;
@@ -185,32 +274,56 @@ const isPlain = (d: D | undefined) => !!d && (d.t == 'obj' || d.t == 'chain');
 
 function clean(d: D, depth: number): unknown {
   switch (d.t) {
-    case 's': case 'b': return d.v;
-    case 'null': return null;
-    case 'num': return d.v;
-    case 'negzero': return 0;
-    case 'nan': case 'inf': case 'ninf': return null;
-    case 'big': return d.v;
-    case 'undef': case 'fn': case 'sym': case 'getterThrows': return DROP;
+    case 's':
+    case 'b':
+      return d.v;
+    case 'null':
+      return null;
+    case 'num':
+      return d.v;
+    case 'negzero':
+      return 0;
+    case 'nan':
+    case 'inf':
+    case 'ninf':
+      return null;
+    case 'big':
+      return d.v;
+    case 'undef':
+    case 'fn':
+    case 'sym':
+    case 'getterThrows':
+      return DROP;
     case 'date': {
       if (d.v === null) return null;
       const t = new Date(d.v);
       return Number.isFinite(+t) ? t.toISOString() : null;
     }
-    case 'dom': case 'win': return DROP;
+    case 'dom':
+    case 'win':
+      return DROP;
   }
   if (depth >= MAX_DEPTH) return DROP;
   switch (d.t) {
-    case 'cycle': return DROP; // a reference to an object being copied
-    case 'tojson': return clean(d.v, depth);
-    case 'map': case 'set': return {};
+    case 'cycle':
+      return DROP; // a reference to an object being copied
+    case 'tojson':
+      return clean(d.v, depth);
+    case 'map':
+    case 'set':
+      return {};
     case 'chain': {
       let c: D = { t: 'obj', entries: [['leaf', d.leaf]] };
       for (let i = 1; i < d.n; i++) c = { t: 'obj', entries: [['a', c]] };
       return clean(c, depth);
     }
-    case 'arr': return d.items.map((x) => { const c = clean(x, depth + 1); return c === DROP ? null : c; });
-    case 'obj': case 'inst': {
+    case 'arr':
+      return d.items.map((x) => {
+        const c = clean(x, depth + 1);
+        return c === DROP ? null : c;
+      });
+    case 'obj':
+    case 'inst': {
       const o: Record<string, unknown> = {};
       for (const [k, v] of d.entries) {
         const c = clean(v, depth + 1);
@@ -265,9 +378,10 @@ export function model(s: State, c: Call): Expected | undefined {
       return;
     }
     case 'page': {
-      let name: D | undefined = a0, props: D | undefined = a1;
+      let name: D | undefined = a0,
+        props: D | undefined = a1;
       const undef = (d?: D) => !d || d.t == 'undef';
-      if (undef(props) && name && isObj(name)) (props = name), (name = undefined);
+      if (undef(props) && name && isObj(name)) ((props = name), (name = undefined));
       const p = bagOf(props);
       if (!p) return;
       if (!name || name.t == 'undef' || name.t == 'null') return { type: 'page', properties: p, ...ids() };

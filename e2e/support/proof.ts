@@ -54,7 +54,11 @@ export function resetProof(): void {
 
 export function printProof(): void {
   if (!existsSync(FILE)) return;
-  const rows = readFileSync(FILE, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const rows = readFileSync(FILE, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
   console.log('\nDelivery proof (Chromium, local gateway with fault injection):');
   console.table(rows);

@@ -13,5 +13,7 @@ export const oneTrustGroups = (cookie?: string | null): string | undefined => ne
 export function readOneTrust(groups: string): Reading | undefined {
   // `C0001:1,C0002:0` or `,C0001,C0003,` is the custom reader's comma format (OneTrust writes 0/1 only).
   const on = parseConsentValue(groups, 'comma')!;
-  return Object.keys(on).length ? reading(on, { functional: on.C0003, analytics: on.C0002, marketing: on.C0004, personalization: on.C0003 }) : undefined;
+  return Object.keys(on).length
+    ? reading(on, { functional: on.C0003, analytics: on.C0002, marketing: on.C0004, personalization: on.C0003 })
+    : undefined;
 }

@@ -17,6 +17,13 @@ export const readOsano = (c: any): Reading | undefined => {
     if (typeof c == 'string') c = JSON.parse(c);
     const on: Record<string, boolean> = {};
     for (const k of CODES) if (k in c) on[k] = c[k] == 'ACCEPT';
-    return Object.keys(on).length ? reading(on, { functional: on.STORAGE, analytics: on.ANALYTICS, marketing: on.MARKETING && !on.OPT_OUT, personalization: on.PERSONALIZATION }) : undefined;
+    return Object.keys(on).length
+      ? reading(on, {
+          functional: on.STORAGE,
+          analytics: on.ANALYTICS,
+          marketing: on.MARKETING && !on.OPT_OUT,
+          personalization: on.PERSONALIZATION,
+        })
+      : undefined;
   } catch {}
 };

@@ -29,12 +29,17 @@ export const reading = (categories: Record<string, unknown>, granted: Record<str
  * mapped to it is known and every known one is on; `essential` is always granted. Undefined when
  * no mapped code is known at all (nothing to go by: not an answer).
  */
-export const mapped = (on: Record<string, boolean>, map: Record<string, string>, categories: Record<string, unknown> = on): Reading | undefined => {
+export const mapped = (
+  on: Record<string, boolean>,
+  map: Record<string, string>,
+  categories: Record<string, unknown> = on,
+): Reading | undefined => {
   // Category → every code mapped to it so far is on (absent: none yet).
   const all: Record<string, boolean> = {};
   let any = 0;
   for (const code in map)
-    if (typeof on[code] == 'boolean') for (const c of String(map[code]).split(/[\s,]+/)) (all[c] = all[c] != false && on[code]), (any = 1);
+    if (typeof on[code] == 'boolean')
+      for (const c of String(map[code]).split(/[\s,]+/)) ((all[c] = all[c] != false && on[code]), (any = 1));
   return any ? reading(categories, all) : undefined;
 };
 

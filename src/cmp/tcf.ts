@@ -40,6 +40,10 @@ export function readTcf(d: any): Reading | undefined {
     return !types[0] && (by('consents', 2) || ((n == 2 || n > 6) && by('legitimateInterests', 1)));
   };
   const all = (...n: number[]) => free || n.every(allowed);
-  const categories: Record<string, unknown> = { tcString: '' + (d.tcString || ''), purposes: { ...p?.consents }, legitimateInterests: { ...p?.legitimateInterests } };
+  const categories: Record<string, unknown> = {
+    tcString: '' + (d.tcString || ''),
+    purposes: { ...p?.consents },
+    legitimateInterests: { ...p?.legitimateInterests },
+  };
   return reading(categories, { functional: all(1), analytics: all(1, 8), marketing: all(1, 2, 3, 4, 7), personalization: all(1, 5, 6) });
 }

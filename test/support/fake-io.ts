@@ -29,7 +29,10 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
       let done: ((a: Answer) => void) | undefined;
       let got: Answer | undefined;
       log.push({
-        kind: 'post', body: String(body), keepalive, ids: ids(String(body)),
+        kind: 'post',
+        body: String(body),
+        keepalive,
+        ids: ids(String(body)),
         answer(s, ra) {
           got = [s, ra ?? null];
           done && done(got);
@@ -49,7 +52,7 @@ export function fakeIO(o: { keepalive?: boolean; beacon?: (body: string) => bool
     // Like setTimeout/clearTimeout, which throw "Illegal invocation" when called as methods of io.
     _timer(f, ms) {
       if (this) throw new TypeError('Illegal invocation');
-      return timers.set(++seq, { at: t + ms, f }), seq;
+      return (timers.set(++seq, { at: t + ms, f }), seq);
     },
     _clear(id) {
       if (this) throw new TypeError('Illegal invocation');
@@ -109,6 +112,12 @@ export const ev = (n: number, size = 200): Item => {
 export function outbox(maxBytes = 1e6, store = fakeStore().store) {
   const dropped: [Item, string][] = [];
   let onDrop = (it: Item, why: string): void => void dropped.push([it, why]);
-  const box = createOutbox('tab1', maxBytes, () => true, (it, why) => onDrop(it, why), store);
+  const box = createOutbox(
+    'tab1',
+    maxBytes,
+    () => true,
+    (it, why) => onDrop(it, why),
+    store,
+  );
   return { box, dropped, setDrop: (f: (it: Item, why: string) => void) => (onDrop = f) };
 }
