@@ -10,15 +10,7 @@ import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  MAX_JSON_DEPTH,
-  MAX_REQUEST_BYTES,
-  checkEventSize,
-  isPlainObject,
-  jsonDepth,
-  validateBatch,
-  validateEvent,
-} from './validate.mjs';
+import { MAX_JSON_DEPTH, MAX_REQUEST_BYTES, checkEventSize, isPlainObject, jsonDepth, validateBatch, validateEvent } from './validate.mjs';
 import { createStore, DEFAULT_EVENTS_FILE } from './store.mjs';
 import { createFaults, faultCode } from './faults.mjs';
 import { createGate, createGcValve, createRateLimiter, createRing } from './limits.mjs';
@@ -155,13 +147,16 @@ function readBody(req, { cap = MAX_REQUEST_BYTES, idleMs = 0, budget } = {}) {
     const onData = (chunk) => {
       if (size + chunk.length > cap) return fail(new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, close));
       if (budget && !budget.take(chunk.length)) {
-        return fail(new HttpError(503, 'unavailable', 'too many request bodies in flight; retry shortly', { 'Retry-After': '1', ...close }));
+        return fail(
+          new HttpError(503, 'unavailable', 'too many request bodies in flight; retry shortly', { 'Retry-After': '1', ...close }),
+        );
       }
       size += chunk.length;
       chunks.push(chunk);
       arm();
     };
-    if (Number(req.headers['content-length']) > cap) return fail(new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, close));
+    if (Number(req.headers['content-length']) > cap)
+      return fail(new HttpError(413, 'payload_too_large', `request body over ${cap} bytes`, close));
     arm();
     req.on('data', onData);
     req.on('end', () => {
@@ -183,7 +178,9 @@ function readBody(req, { cap = MAX_REQUEST_BYTES, idleMs = 0, budget } = {}) {
  * @param {string | undefined} contentEncoding
  */
 function decodeBody(buf, contentEncoding) {
-  const enc = String(contentEncoding ?? '').trim().toLowerCase();
+  const enc = String(contentEncoding ?? '')
+    .trim()
+    .toLowerCase();
   const gzipped = enc === 'gzip' || enc === 'x-gzip' || (buf[0] === 0x1f && buf[1] === 0x8b);
   const opts = { maxOutputLength: MAX_REQUEST_BYTES };
   try {
@@ -255,7 +252,7 @@ function cookieValue(req, name) {
  */
 function baseUrlFor(req, fallback) {
   const host = req.headers.host;
-  return host && /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(host) ? `http://${host}` : fallback;
+  return host && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(host) ? `http://${host}` : fallback;
 }
 
 /**
@@ -272,7 +269,10 @@ function addCookies(res, cookies) {
 
 /** Was the gateway reached over https (directly or through a TLS-terminating proxy)? @param {http.IncomingMessage} req */
 const isHttps = (req) =>
-  Boolean(/** @type {any} */ (req.socket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+  Boolean(/** @type {any} */ (req.socket).encrypted) ||
+  String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim() === 'https';
 
 /** @param {string} pathname */
 const isDebugPath = (pathname) => pathname === '/debug' || pathname.startsWith('/debug/');
@@ -359,11 +359,7 @@ export async function createGateway(options = {}) {
     tailBytes: options.tailBytes,
   });
   const faultState = faults ? createFaults() : null;
-  const allowedKeys = new Set(
-    (keys ?? String(process.env.DATAFLY_KEYS ?? '').split(','))
-      .map((k) => String(k).trim())
-      .filter(Boolean),
-  );
+  const allowedKeys = new Set((keys ?? String(process.env.DATAFLY_KEYS ?? '').split(',')).map((k) => String(k).trim()).filter(Boolean));
   const allowedOrigins = parseAllowedOrigins(
     options.allowedOrigins !== undefined ? options.allowedOrigins : process.env.DATAFLY_ALLOWED_ORIGINS,
   );
@@ -386,7 +382,11 @@ export async function createGateway(options = {}) {
   /** @param {unknown} key @returns {asserts key is string} */
   function checkKey(key) {
     if (key === undefined || key === null || key === '') {
-      throw new HttpError(401, 'unauthorized', 'missing pipeline key: send ?key=dk_..., "Authorization: Bearer dk_..." or a "pipelineKey" body field');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing pipeline key: send ?key=dk_..., "Authorization: Bearer dk_..." or a "pipelineKey" body field',
+      );
     }
     if (typeof key !== 'string' || !KEY_FORM.test(key)) {
       throw new HttpError(401, 'unauthorized', 'pipeline key must look like dk_live_... or dk_test_...');
@@ -546,7 +546,8 @@ export async function createGateway(options = {}) {
       if (ctx.forbiddenOrigin !== undefined) {
         throw new HttpError(403, 'forbidden_origin', `origin ${ctx.forbiddenOrigin} is not on this gateway's allow-list (--allow-origin)`);
       }
-      if (!PIXEL_TYPES.includes(type)) throw new HttpError(400, 'invalid_payload', `pixel type must be one of ${PIXEL_TYPES.join('|')} (got "${type}")`);
+      if (!PIXEL_TYPES.includes(type))
+        throw new HttpError(400, 'invalid_payload', `pixel type must be one of ${PIXEL_TYPES.join('|')} (got "${type}")`);
       const key = searchParams.get('wk') ?? undefined;
       checkKey(key);
       checkRate(key);
@@ -792,8 +793,10 @@ export async function createGateway(options = {}) {
     const limitParam = searchParams.get('limit');
     const after = cursor === null ? 0 : Number(cursor);
     const limit = limitParam === null ? EVENTS_PAGE : Number(limitParam);
-    if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new HttpError(400, 'invalid_request', 'cursor must be an integer >= 0 (from X-Next-Cursor)');
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new HttpError(400, 'invalid_request', `limit must be an integer 1..${EVENTS_PAGE_MAX}`);
     const page = store.page({ after, limit: Math.min(limit, EVENTS_PAGE_MAX) });
     return {
       status: 200,
@@ -943,7 +946,7 @@ export async function createGateway(options = {}) {
     const route = routes.get(pathname) ?? (pathname.startsWith('/v1/pixel/') ? { GET: pixel } : undefined);
     if (!route) throw new HttpError(404, 'not_found', `no route for ${pathname}`);
     // HEAD is answered like GET; Node drops the body itself.
-    const handler = route[req.method === 'HEAD' ? 'GET' : req.method ?? 'GET'];
+    const handler = route[req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')];
     if (!handler) {
       const allow = [...Object.keys(route), 'OPTIONS'].join(', ');
       throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${pathname}; use ${allow}`, {

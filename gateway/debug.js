@@ -7,7 +7,7 @@ const empty = document.getElementById('empty');
 const rejectedList = document.getElementById('rejected');
 const rejectedCount = document.getElementById('rejected-count');
 const rejectedEmpty = document.getElementById('rejected-empty');
-const status = document.getElementById('status');
+const statusLine = document.getElementById('status');
 const seen = new Set();
 let rejectedTotal = 0;
 // A gateway opened with --debug-token is reached as /debug?token=...; pass it on.
@@ -126,12 +126,12 @@ source.addEventListener('open', () => {
   // On (re)connect the server replays the events it holds: start from empty.
   clearAll();
   loadRejected().catch(() => {});
-  status.textContent = 'live';
-  status.classList.add('live');
+  statusLine.textContent = 'live';
+  statusLine.classList.add('live');
 });
 source.addEventListener('error', () => {
-  status.textContent = 'reconnecting…';
-  status.classList.remove('live');
+  statusLine.textContent = 'reconnecting…';
+  statusLine.classList.remove('live');
 });
 source.addEventListener('message', (msg) => {
   let ev;

@@ -19,9 +19,15 @@ export function scriptConfig(d: Document): Options | undefined {
     } catch {}
   if (o.requireConsent === '') o.requireConsent = true;
   if (__FULL__) {
-    const list = (v?: string) => v && v.split(',').map((x) => x.trim()).filter(Boolean);
+    const list = (v?: string) =>
+      v &&
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     o.vendorIds = list(o.vendorIds) || undefined;
-    o.crossDomain = (o.linkedDomains = list(o.linkedDomains)) ? { linkedDomains: o.linkedDomains } : undefined;
+    const linked = list(o.linkedDomains);
+    o.crossDomain = linked ? { linkedDomains: linked } : undefined;
   }
   return o as Options;
 }

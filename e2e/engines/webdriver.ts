@@ -9,7 +9,9 @@ export const WEBDRIVER = process.env.WEBKIT_WEBDRIVER_PATH || '/usr/bin/WebKitWe
 /** Debian's libwebkit2gtk-4.1-0 ships it under /usr/lib/<multiarch triplet>/. */
 export const MINIBROWSER =
   process.env.MINIBROWSER_PATH ||
-  readdirSync('/usr/lib').map((d) => `/usr/lib/${d}/webkit2gtk-4.1/MiniBrowser`).find((p) => existsSync(p)) ||
+  readdirSync('/usr/lib')
+    .map((d) => `/usr/lib/${d}/webkit2gtk-4.1/MiniBrowser`)
+    .find((p) => existsSync(p)) ||
   '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
 const freePort = () =>
@@ -78,7 +80,11 @@ export async function launchWebKit(): Promise<Engine> {
     if (!display) ({ proc: xvfb, display } = await startXvfb());
     const port = await freePort();
     let driverLog = '';
-    driver = spawn(WEBDRIVER, ['--port=' + port], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DISPLAY: display, ...locale() } });
+    driver = spawn(WEBDRIVER, ['--port=' + port], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, DISPLAY: display, ...locale() },
+    });
     driver.stdout!.on('data', (d) => (driverLog = (driverLog + d).slice(-4000)));
     driver.stderr!.on('data', (d) => (driverLog = (driverLog + d).slice(-4000)));
     const base = `http://127.0.0.1:${port}`;
@@ -93,7 +99,7 @@ export async function launchWebKit(): Promise<Engine> {
           signal: AbortSignal.timeout(90000),
         });
       } catch (e) {
-        throw new Error(`WebDriver ${method} ${path}: ${e}\n${driverLog}`);
+        throw new Error(`WebDriver ${method} ${path}: ${e}\n${driverLog}`, { cause: e });
       }
       const j: any = await r.json().catch(() => ({}));
       if (r.status >= 400) throw new Error(`WebDriver ${method} ${path}: ${r.status} ${JSON.stringify(j.value ?? j)}`);

@@ -81,10 +81,10 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
   if (use('tcf')) {
     const got = (d: unknown, ok: unknown) => ok && put(() => readTcf(d));
     seek(() => {
-      if (typeof win.__tcfapi == 'function') return win.__tcfapi('addEventListener', 2, got), 1;
+      if (typeof win.__tcfapi == 'function') return (win.__tcfapi('addEventListener', 2, got), 1);
       // In a frame: the CMP of a parent frame answers through postMessage to the frame that hosts
       // its `__tcfapiLocator` frame (TCF v2.2 CMP API, "How can vendors that use iframes call the CMP API").
-      for (let f = win; f != win.top; ) {
+      for (let f = win; f != win.top;) {
         f = f.parent;
         let loc;
         try {
@@ -114,21 +114,25 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     // collector never creates them.
     const attach = (D?: any) =>
       found(() => {
-      D = D || win.Didomi;
-      const read = () =>
-        put(() =>
-          D.isConsentRequired?.() === false
-            ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
-            : !D.shouldConsentBeCollected?.() && readDidomi(D.getCurrentUserStatus(), map),
-        );
-      read();
-      const l = win.didomiEventListeners;
-      typeof l?.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
+        D = D || win.Didomi;
+        const read = () =>
+          put(() =>
+            D.isConsentRequired?.() === false
+              ? readDidomi({ purposes: { enabled: Object.keys(DIDOMI_MAP) } })
+              : !D.shouldConsentBeCollected?.() && readDidomi(D.getCurrentUserStatus(), map),
+          );
+        read();
+        const l = win.didomiEventListeners;
+        // The page's own Didomi queue: its documented `push`, not Array.prototype.push.
+        // eslint-disable-next-line no-restricted-properties
+        typeof l?.push == 'function' ? l.push({ event: 'consent.changed', listener: read }) : D.on('consent.changed', read);
       });
     seek(() => {
       const ready = win.didomiOnReady;
-      if (typeof ready?.push == 'function') return ready.push(attach), 1;
-      if (win.Didomi?.getCurrentUserStatus) return attach(), 1;
+      // The page's own didomiOnReady queue, as Didomi documents it (not Array.prototype.push).
+      // eslint-disable-next-line no-restricted-properties
+      if (typeof ready?.push == 'function') return (ready.push(attach), 1);
+      if (win.Didomi?.getCurrentUserStatus) return (attach(), 1);
     });
   }
 
@@ -154,7 +158,7 @@ export function watchCmp(which: string, set: (r: Reading) => void, o: Partial<Op
     let last: unknown;
     const read = () => {
       const raw = (src.cookie && cookieGet(src.cookie)) || (src.localStorage && lsGet(src.localStorage));
-      if (raw != last) (last = raw), put(() => readCustom(raw, src));
+      if (raw != last) ((last = raw), put(() => readCustom(raw, src)));
     };
     read();
     setInterval(read, 1000);
