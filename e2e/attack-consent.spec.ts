@@ -186,7 +186,8 @@ test.describe('BUG', () => {
   }) => {
     const url = site.set(
       '/b8',
-      await stubPage(gw, { body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true })</script>` }),
+      // The campaign session is in the full build (README, "Builds").
+      await stubPage(gw, { full: true, body: `<script>_df.init({ requireConsent: true }); _df.consent({ analytics: true })</script>` }),
     );
     await page.goto(url + '?utm_source=news&utm_campaign=spring&gclid=abc123');
     await collectorLoaded(page);
