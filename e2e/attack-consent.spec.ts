@@ -266,7 +266,6 @@ test.describe('PINNED (holds today)', () => {
 
   test('P2 grant → identify → withdraw → identify → re-grant in one task: fresh id, what was set while denied forgotten', async ({
     page,
-    context,
     gw,
     site,
   }) => {

@@ -1,7 +1,7 @@
 // Campaign and click-id context kept for the session; consent-gated tag injection (injectTag /
 // removeTag) including CSP nonces; alias(); user() before the collector has loaded.
 import type { Page } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, UUID_V4 } from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
@@ -113,7 +113,7 @@ test.describe('tags', () => {
     site,
     errors,
   }) => {
-    const { url } = await withStub(page, gw, site, '/tags/basic', {
+    await withStub(page, gw, site, '/tags/basic', {
       full: true,
       body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>`,
     });
@@ -170,7 +170,7 @@ test.describe('tags', () => {
   });
 
   test('capacity: 20 tags (pending ones count); the 21st is refused until one is removed', async ({ page, gw, site }) => {
-    const { url } = await withStub(page, gw, site, '/tags/cap', { full: true, body: `<script>_df.init({ cmp: 'onetrust' })</script>` });
+    await withStub(page, gw, site, '/tags/cap', { full: true, body: `<script>_df.init({ cmp: 'onetrust' })</script>` });
     const r = await page.evaluate((base) => {
       const df = (window as any)._df;
       const out: boolean[] = [];
@@ -298,7 +298,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
   }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const { url } = await withStub(page, gw, site, '/tags/prefixes', {
+    await withStub(page, gw, site, '/tags/prefixes', {
       full: true,
       body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>`,
     });

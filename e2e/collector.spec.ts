@@ -376,7 +376,7 @@ test('batchSize and flushInterval: 10 events go at once, fewer wait for the inte
 });
 
 test('the gateway from the page: 400 names the field, dedup on messageId', async ({ page, gw, site }) => {
-  const { url } = await withStub(page, gw, site, '/gwcheck');
+  await withStub(page, gw, site, '/gwcheck');
   const first = (await gw.waitFor(1))[0];
   const r = await page.evaluate(
     async ({ gwUrl, ev, key }) => {

@@ -1,7 +1,7 @@
 // Consent: the state on every event, consent_update events, the CMP readers (OneTrust, Cookiebot,
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, byType, delayCollector, names, UUID_V4 } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, UUID_V4 } from './support/fixtures';
 import {
   oneTrustHead,
   oneTrustBanner,
@@ -17,7 +17,6 @@ const ALL = { essential: true, functional: true, analytics: true, marketing: tru
 const NONE = { essential: true, functional: false, analytics: false, marketing: false, personalization: false };
 /** Both views of context.consent as one flat object (the CMP codes and the canonical five). */
 const flat = (e: any) => ({ ...e.context.consent.categories, ...e.context.consent.canonical });
-const updates = (evs: any[]) => evs.filter((e) => e.type == 'track' && e.event == 'consent_update');
 
 /** What the collector has stored on the site: `_df*` localStorage keys and the `_df_aid` cookie. */
 async function stored(page: Page, context: BrowserContext, siteUrl: string) {
@@ -166,7 +165,7 @@ test.describe('OneTrust', () => {
   });
 
   test('requireConsent: a fresh page view before any answer has a new in-memory anonymousId', async ({ page, context, gw, site }) => {
-    const { url } = await withStub(page, gw, site, '/consent/ot-mem', {
+    await withStub(page, gw, site, '/consent/ot-mem', {
       full: true,
       body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true })</script>${oneTrustBanner()}`,
     });
@@ -439,7 +438,7 @@ test.describe('hold until consent through the API', () => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await delayCollector(page, 300);
-    const { url } = await withStub(page, gw, site, '/consent/deny', {
+    await withStub(page, gw, site, '/consent/deny', {
       body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>`,
     });
     await page.evaluate(() => (window as any)._df.consent({ analytics: false }));
@@ -498,7 +497,7 @@ test.describe('withdrawal, order and late configuration', () => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
     await recordWrites(page);
-    const { url } = await withStub(page, gw, site, '/consent/withdraw', {
+    await withStub(page, gw, site, '/consent/withdraw', {
       body: `<script>_df.init({ requireConsent: true, debug: true })</script>`,
     });
     await page.evaluate(() => {
@@ -559,7 +558,7 @@ test.describe('withdrawal, order and late configuration', () => {
 
   test('deny from the start writes nothing, not even _df_cs', async ({ page, context, gw, site }) => {
     await recordWrites(page);
-    const { url } = await withStub(page, gw, site, '/consent/deny-nowrite', {
+    await withStub(page, gw, site, '/consent/deny-nowrite', {
       body: `<script>window.__watch = 1; _df.init({ requireConsent: true }); _df.track('a')</script>`,
     });
     await page.evaluate(() => {
@@ -575,7 +574,7 @@ test.describe('withdrawal, order and late configuration', () => {
   });
 
   test('reset() before the grant is not undone by the grant', async ({ page, context, gw, site }) => {
-    const { url } = await withStub(page, gw, site, '/consent/reset-first', { body: `<script>_df.init({ requireConsent: true })</script>` });
+    await withStub(page, gw, site, '/consent/reset-first', { body: `<script>_df.init({ requireConsent: true })</script>` });
     await page.evaluate(() => {
       const df = (window as any)._df;
       df.consent({ analytics: true });

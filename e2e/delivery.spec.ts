@@ -106,7 +106,7 @@ test('3b. 429 with Retry-After: 2 is honoured', async ({ page, gw, site, gateway
 test('4. offline for 30 s, events made while offline', async ({ page, context, gw, site }) => {
   test.setTimeout(90_000);
   let attempts = 0;
-  const { url } = await withStub(page, gw, site, '/s4', { body: `<script>_df.init({ autoPage: false })</script>` });
+  await withStub(page, gw, site, '/s4', { body: `<script>_df.init({ autoPage: false })</script>` });
   await context.setOffline(true);
   page.on('request', (r) => r.url().includes('/v1/') && attempts++);
   await fire(page, 's4', 20);
@@ -149,7 +149,7 @@ test('5b. two tabs of one site in normal operation send no event twice', async (
 });
 
 test("5c. a dead tab's stored queue is adopted by a live tab", async ({ page, gw, site }) => {
-  const { url } = await withStub(page, gw, site, '/s5c', { body: `<script>_df.init({ autoPage: false })</script>` });
+  await withStub(page, gw, site, '/s5c', { body: `<script>_df.init({ autoPage: false })</script>` });
   // What a crashed tab leaves behind: its own queue key, heartbeat three minutes old.
   await page.evaluate(() => {
     const df = (window as any)._df;
@@ -217,7 +217,7 @@ test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ 
   test.setTimeout(90_000);
   const warnings: string[] = [];
   page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-  const { url } = await withStub(page, gw, site, '/s7', {
+  await withStub(page, gw, site, '/s7', {
     body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>`,
   });
   const requests: number[] = [];
@@ -399,7 +399,7 @@ test('1d. no fetch keepalive (Firefox before 133): the tab closed after 50 calls
 });
 
 test('adopting an orphaned queue with storage full keeps the orphan (the only durable copy)', async ({ page, gw, site }) => {
-  const { url } = await withStub(page, gw, site, '/adopt-full', { body: `<script>_df.init({ autoPage: false })</script>` });
+  await withStub(page, gw, site, '/adopt-full', { body: `<script>_df.init({ autoPage: false })</script>` });
   await page.evaluate(() => {
     const evs = Array.from({ length: 5 }, (_, n) => ({
       type: 'track',

@@ -30,7 +30,6 @@ test('React Router: links, a replace redirect, a query-only replace, back/forwar
   });
   for (const p of ['/spa-rr', '/spa-rr/', '/spa-rr/about', '/spa-rr/users/1', '/spa-rr/pricing', '/spa-rr/search']) site.set(p, html);
   const u = (p: string) => site.url + '/spa-rr' + p;
-  const route = () => page.locator('#route').getAttribute('data-route');
 
   await page.goto(u('/'));
   await collectorLoaded(page);
@@ -327,7 +326,7 @@ test('history is patched once with two collectors (stub + a second d.full.js on 
     gw.url + '/d.full.js?third',
   );
   await collectorLoaded(page, 'df3');
-  expect(await page.evaluate((b) => history.pushState === (window as any).__keep, before)).toBe(false); // sanity: handles differ across evaluate
+  expect(await page.evaluate((_b) => history.pushState === (window as any).__keep, before)).toBe(false); // sanity: handles differ across evaluate
   expect(
     await page.evaluate(() => {
       const w = window as any;

@@ -606,7 +606,7 @@ export async function createGateway(options = {}) {
    * @returns {Promise<Reply | null>}
    */
   async function v1(ctx) {
-    const { req, res, pathname } = ctx;
+    const { req, pathname } = ctx;
     const fault = faultState ? faultState.next() : { drop: false, delayMs: 0, fail: null };
     if (fault.drop) {
       if (fault.delayMs) await sleep(fault.delayMs);
@@ -765,7 +765,7 @@ export async function createGateway(options = {}) {
    * sseMaxLag of them), rejected requests as `event: rejected`, `event: reset` on a clear.
    * @param {Ctx} ctx
    */
-  function stream({ req, res }) {
+  function stream({ res }) {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',

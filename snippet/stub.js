@@ -15,28 +15,18 @@ try {
     // stub or a collector already.
     q = w[GLOBAL_NAME] || [];
     if (!Array.isArray(q)) return;
-    w[GLOBAL_NAME] = new Proxy(
-      { q: q },
-      {
-        get: (t, m) =>
-          t[m] ||
-          (m != 'then' &&
-            function () {
-              // user() answers before d.js is there: the identity stored by an earlier page view (always
-              // an object), or {} when there is none (JSON.parse(undefined) throws).
-              // With --require-consent nothing is read before consent: {}.
-              /* REQUIRE_CONSENT */ if (m == 'user') return {};
-              /* STORED_USER */ if (m == 'user')
-                try {
-                  return JSON.parse(localStorage._df_id);
-                } catch {
-                  return {};
-                }
-              // +new Date is Date.now(), '' + location is location.href: bytes, in every page.
-              q.length < QUEUE_CAP && (q[q.length] = [m, arguments, +new Date(), '' + location]);
-            }),
-      },
-    );
+    w[GLOBAL_NAME] = new Proxy({ q: q }, {
+      get: (t, m) =>
+        t[m] || m != 'then' && function () {
+          // user() answers before d.js is there: the identity stored by an earlier page view (always
+          // an object), or {} when there is none (JSON.parse(undefined) throws).
+          // With --require-consent nothing is read before consent: {}.
+          /* REQUIRE_CONSENT */ if (m == 'user') return {};
+          /* STORED_USER */ if (m == 'user') try { return JSON.parse(localStorage._df_id); } catch { return {}; }
+          // +new Date is Date.now(), '' + location is location.href: bytes, in every page.
+          q.length < QUEUE_CAP && (q[q.length] = [m, arguments, +new Date, '' + location]);
+        }
+    });
     s = d.createElement('script');
     s.src = SRC;
     s.dataset.pipelineKey = KEY;
@@ -47,8 +37,7 @@ try {
     /* CMP */ s.dataset.cmp = CMP;
     /* VENDOR_IDS */ s.dataset.vendorIds = VENDOR_IDS;
     /* LINKED_DOMAINS */ s.dataset.linkedDomains = LINKED_DOMAINS;
-    /* INTEGRITY */ s.integrity = INTEGRITY;
-    s.crossOrigin = 'anonymous';
+    /* INTEGRITY */ s.integrity = INTEGRITY; s.crossOrigin = 'anonymous';
     // Inserted scripts are async by default; d.head exists in every HTML document, also after
     // DOMContentLoaded when a tag manager fires the tag.
     d.head.append(s);

@@ -14,7 +14,7 @@ import { createConsentGate, ENABLE, GRANTED, RENEW, UPDATE, WIPE } from './conse
 import { watchNavigation } from './spa';
 import { createCampaignSession, SESSION_KEY } from './campaign-session';
 import { createTags } from './tags';
-import { cookieSet, lsGet, lsSet, readJSON } from './storage';
+import { lsGet, lsSet } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';

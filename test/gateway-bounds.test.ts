@@ -3,14 +3,13 @@
 // backpressure and drops laggards, a per-key rate limit and a gate on bodies in flight.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, truncateSync, writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connect } from 'node:net';
 import { createGateway, EVENTS_PAGE, EVENTS_PAGE_MAX } from '../gateway/app.mjs';
 import { createGate, createRateLimiter } from '../gateway/limits.mjs';
 import { lineMessageId } from '../gateway/store.mjs';
-import { KEY, makeEvent, tmpFile, tmpDir, call, post, assertError, allEvents, type Ev, type Gw } from './gateway-kit.ts';
+import { KEY, makeEvent, tmpFile, call, post, assertError, allEvents, type Ev, type Gw } from './gateway-kit.ts';
 
 const batchOf = (n: number, extra: Ev = {}) => Array.from({ length: n }, () => makeEvent('track', extra));
 

@@ -39,7 +39,7 @@ export const KEY = 'dk_test_e2e';
 
 export const test = base.extend<{ gw: Gw; site: Site; errors: string[] }, { gateway: any; siteServer: Site }>({
   gateway: [
-    async ({}, use) => {
+    async ({}, use: (g: any) => Promise<void>) => {
       const dir = mkdtempSync(join(tmpdir(), 'datafly-e2e-'));
       const g = await createGateway({ port: 0, eventsFile: join(dir, 'events.ndjson'), faults: true, quiet: true });
       await use(g);
