@@ -140,12 +140,18 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // Bytes of a string (UTF-8) or of the gzipped ArrayBuffer alike.
     const size = new Blob([data as BlobPart]).size;
     // Unless the page was hidden while this was compressed (the unload plan sent these already).
-    // Keepalive while all is well and the body is small (a quarter of the budget at most): a retry
-    // goes without (a keepalive refused for a budget others spent must not fail forever), and a
-    // big plain-text batch in flight must not leave the unload plan too little budget (sent without
-    // keepalive, its events stay pending, so an unload sends them again, oldest first).
+    // Keepalive while all is well: a retry goes without (a keepalive refused for a budget others
+    // spent must not fail forever), and so does a big plain-text body (over a quarter of the
+    // budget: d.js sends text), which must not leave the unload plan too little budget (sent
+    // without keepalive, its events stay pending, so an unload sends them again, oldest first). A
+    // gzip body carries more events per budget byte than the plan's text can: it keeps keepalive.
     if (!batch.some((i) => i._gone))
-      await postBatch(batch, data, size, io._keepalive && !attempt && size <= BUDGET / 4 && used + beaconed + size <= BUDGET);
+      await postBatch(
+        batch,
+        data,
+        size,
+        io._keepalive && !attempt && (size <= BUDGET / 4 || typeof data != 'string') && used + beaconed + size <= BUDGET,
+      );
     busy = false;
     if (again) ((again = false), schedule(0));
   }
