@@ -3,24 +3,11 @@
 // granted, now or later. removeTag() takes the script out and clears the vendor's cookies and
 // storage keys by the prefixes given (never the collector's own `_df` names). A tag that fails to
 // inject is dropped on its own, with a warning: the other tags and the consent update go on.
+import type { Tag } from './types';
 import { cleanId, isPlainObject } from './sanitize';
 import { log } from './log';
 
 export const MAX_TAGS = 20;
-
-export interface Tag {
-  id: string;
-  src: string;
-  /** Consent category that must be granted. Default 'marketing'. */
-  category?: string;
-  /** 'immediate' (default), 'load' (after the window load event) or 'idle' (requestIdleCallback). */
-  timing?: 'immediate' | 'load' | 'idle';
-  /** Extra attributes for the <script> (data-*, crossorigin, ...); `async` is always set. */
-  attributes?: Record<string, string>;
-  /** Cookie name prefixes and storage key prefixes the vendor uses, cleared by removeTag(). */
-  cookiePrefixes?: string[];
-  storageKeys?: string[];
-}
 
 export interface Tags {
   _add(t: unknown): boolean;

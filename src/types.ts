@@ -120,14 +120,21 @@ export interface Datafly {
   /** The canonical view (events carry both views in `context.consent`). */
   getConsent(): ConsentState;
   /** Full build only (d.full.js and npm); on d.js they do nothing. */
-  injectTag(tag: {
-    id: string;
-    src: string;
-    category?: string;
-    timing?: 'immediate' | 'load' | 'idle';
-    attributes?: Record<string, string>;
-    cookiePrefixes?: string[];
-    storageKeys?: string[];
-  }): boolean;
-  removeTag(tag: { id: string; cookiePrefixes?: string[]; storageKeys?: string[] }): boolean;
+  injectTag(tag: Tag): boolean;
+  removeTag(tag: Pick<Tag, 'id' | 'cookiePrefixes' | 'storageKeys'>): boolean;
+}
+
+/** A consent-gated vendor script (README, "Tag injection"). */
+export interface Tag {
+  id: string;
+  src: string;
+  /** Consent category that must be granted. Default 'marketing'. */
+  category?: string;
+  /** 'immediate' (default), 'load' (after the window load event) or 'idle' (requestIdleCallback). */
+  timing?: 'immediate' | 'load' | 'idle';
+  /** Extra attributes for the <script> (data-*, crossorigin, ...); `async` is always set. */
+  attributes?: Record<string, string>;
+  /** Cookie name prefixes and storage key prefixes the vendor uses, cleared by removeTag(). */
+  cookiePrefixes?: string[];
+  storageKeys?: string[];
 }

@@ -133,32 +133,15 @@ const anyArg: fc.Arbitrary<D> = fc.oneof(
 );
 
 const idArg = fc.oneof({ weight: 5, arbitrary: idStr.map((v): D => ({ t: 's', v })) }, { weight: 2, arbitrary: anyArg });
+/** A call of `m` with a first argument from `first` and a bag, given 0, 1 or 2 of them. */
+const withBag = (m: string, first: fc.Arbitrary<D>): fc.Arbitrary<Call> =>
+  fc.tuple(first, bag).chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m, a: [n, p].slice(0, k) })));
 
 const call: fc.Arbitrary<Call> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc
-      .tuple(idArg, bag)
-      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'track', a: [n, p].slice(0, k) }))),
-  },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(anyArg, bag)
-      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'page', a: [n, p].slice(0, k) }))),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(idArg, bag)
-      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'identify', a: [n, p].slice(0, k) }))),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(idArg, bag)
-      .chain(([n, p]) => fc.integer({ min: 0, max: 2 }).map((k): Call => ({ m: 'group', a: [n, p].slice(0, k) }))),
-  },
+  { weight: 4, arbitrary: withBag('track', idArg) },
+  { weight: 3, arbitrary: withBag('page', anyArg) },
+  { weight: 2, arbitrary: withBag('identify', idArg) },
+  { weight: 2, arbitrary: withBag('group', idArg) },
   { weight: 1, arbitrary: fc.array(idArg, { maxLength: 2 }).map((a): Call => ({ m: 'alias', a })) },
   {
     weight: 1,
