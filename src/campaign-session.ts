@@ -5,6 +5,7 @@
 import type { EventContext } from './types';
 import { landing, SESSION_MS, type Session } from './campaign';
 import { lsSet, readJSON } from './storage';
+import { SESSION_STAMP } from './limits';
 
 export const SESSION_KEY = '_df_s';
 
@@ -35,7 +36,7 @@ export function createCampaignSession(persist: () => boolean): CampaignSession {
       lastEvent = t;
       if (session.campaign) c.campaign = session.campaign;
       if (session.clickIds) c.clickIds = session.clickIds;
-      if (t - session.t > 6e4) ((session.t = t), save());
+      if (t - session.t > SESSION_STAMP) ((session.t = t), save());
     },
     _clear() {
       session = { t: 0 };

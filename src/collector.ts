@@ -21,11 +21,18 @@ import { uuid } from './uuid';
 import { createVendorIds } from './vendor-ids';
 import { createLinker } from './link-decoration';
 import { withoutToken } from './link-token';
-
-/** The gateway refuses events over 64 KB; they are dropped here, with a warning naming them. */
-export const MAX_EVENT_BYTES = 65536;
-/** Most events held in memory while consent is awaited (the oldest go first). */
-export const MAX_HELD = 500;
+import {
+  ADOPT_EVERY,
+  BATCH_SIZE,
+  FLUSH_INTERVAL,
+  MAX_BATCH,
+  MAX_EVENT_BYTES,
+  MAX_FLUSH_INTERVAL,
+  MAX_HELD,
+  MAX_QUEUE_BYTES,
+  MIN_QUEUE_BYTES,
+  QUEUE_BYTES,
+} from './limits';
 
 export interface Collector {
   /** Runs a public method as if called at `time` on `url` (queued calls replay with their own). */
@@ -47,9 +54,9 @@ export function createCollector(options: Options): Collector {
 
   const id = createIdentity(gate._state() == GRANTED, options.cookieDomain);
   // Limits (at start, and on a late init() in the full build).
-  const batchSize = () => num(options.batchSize, 10, 1, 500);
-  const interval = () => num(options.flushInterval, 1000, 0, 864e5);
-  const maxBytes = () => num(options.maxQueueBytes, 1e6, 65536, 5e7);
+  const batchSize = () => num(options.batchSize, BATCH_SIZE, 1, MAX_BATCH);
+  const interval = () => num(options.flushInterval, FLUSH_INTERVAL, 0, MAX_FLUSH_INTERVAL);
+  const maxBytes = () => num(options.maxQueueBytes, QUEUE_BYTES, MIN_QUEUE_BYTES, MAX_QUEUE_BYTES);
   const outbox = createOutbox(
     uuid().slice(0, 8),
     maxBytes(),
@@ -261,7 +268,7 @@ export function createCollector(options: Options): Collector {
     } catch {}
   }
   ((window as any).requestIdleCallback || setTimeout)(() => adopt(1));
-  setInterval(adopt, 2e4);
+  setInterval(adopt, ADOPT_EVERY);
 
   // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.
   function cmp(which: string) {

@@ -9,9 +9,7 @@ import { byteLength } from './sanitize';
 import { log } from './log';
 import type { Outbox } from './outbox';
 import type { FlushResult } from './types';
-
-/** Largest body of one normal request (the gateway takes 5 MB; smaller requests fail and retry cheaper). */
-const MAX_BODY = 1e6;
+import { MAX_BODY } from './limits';
 
 export interface Delivery {
   /** Events were added; `now`: don't wait for the batch to fill. */

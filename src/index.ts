@@ -4,6 +4,7 @@
 import type { Datafly, Options } from './types';
 import { install, isCollector } from './install';
 import { METHODS, type Call } from './methods';
+import { MAX_QUEUED_CALLS } from './limits';
 
 export type * from './types';
 
@@ -16,7 +17,7 @@ function forward(m: string) {
   return function (): any {
     try {
       if (real) return real[m].apply(real, arguments);
-      if (hasWindow && queue.length < 1000) queue[queue.length] = [m, arguments, Date.now(), location.href];
+      if (hasWindow && queue.length < MAX_QUEUED_CALLS) queue[queue.length] = [m, arguments, Date.now(), location.href];
     } catch {}
   };
 }

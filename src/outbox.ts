@@ -11,9 +11,10 @@
 import { item, joinJson, type Item } from './batch';
 import { browserIO } from './transport';
 import { log } from './log';
+import { LAZY_WRITE, STALE } from './limits';
 
 export const PREFIX = '_df_q.';
-export const STALE = 120000;
+export { STALE };
 
 /** The storage the outbox uses (localStorage that never throws, and Web Locks; in the browser, part
  * of src/transport.ts's browserIO); unit tests pass fakes. */
@@ -76,7 +77,7 @@ export function createOutbox(
       box._items = box._items.filter((it) => !out.has(it) || ((bytes -= it._size), 0));
       // Removals are written at most once a second: rewriting a long queue after every accepted
       // batch costs O(n²), and a removal lost with the page only means a resend the gateway drops.
-      lazy ||= setTimeout(() => box._write(), 1000);
+      lazy ||= setTimeout(() => box._write(), LAZY_WRITE);
     },
     _write(h = Date.now()) {
       dirty = 0;

@@ -7,8 +7,9 @@
 //   deeper than MAX_DEPTH are dropped, and a throwing getter or toJSON drops that key. An own
 //   "__proto__" key is kept as an ordinary key (never a prototype of the copy).
 import type { Dict } from './types';
+import { MAX_ID_LENGTH } from './limits';
 
-export const MAX_ID_LENGTH = 1024;
+export { MAX_ID_LENGTH };
 export const MAX_DEPTH = 10;
 
 const toStr = Object.prototype.toString;

@@ -4,6 +4,7 @@
 // fetches, oldest events first, then offers the rest to sendBeacon in chunks of at most 64 KB.
 // An event that doesn't fit is skipped, not stopped at: smaller ones behind it still go.
 import { ENVELOPE, take, type Item } from './batch';
+import { MAX_BATCH } from './limits';
 
 /** The keepalive budget (Chromium, WebKit; Firefox keeps its own limits). */
 export const BUDGET = 65536;
@@ -17,7 +18,7 @@ export type Part = [Item[], boolean];
  */
 export function plan(items: Item[], room: number, keepalive: boolean, send: (...part: Part) => void): void {
   for (let got: Item[]; ;)
-    if ((got = take(items, 500, keepalive ? room : BUDGET)).length) {
+    if ((got = take(items, MAX_BATCH, keepalive ? room : BUDGET)).length) {
       send(got, keepalive);
       room -= got.reduce((b, i) => b + i._size + 1, ENVELOPE);
       items = items.filter((i) => got.indexOf(i) < 0);
