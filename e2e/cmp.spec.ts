@@ -1,7 +1,7 @@
 // The CMP watchers (src/cmp/watch.ts) in Chromium, through the pasted stub and the full build, each
 // against a faithful fake of that CMP's documented API (e2e/support/cmp-banners.ts): a CMP that
-// arrives after `load` or a collector started after `load` (issue 9, item 5), a TCF CMP in the
-// parent frame, `cmp: 'auto'` adding no global (item 6), Didomi, Osano and the config-driven reader.
+// arrives after `load` or a collector started after `load`, a TCF CMP in the
+// parent frame, `cmp: 'auto'` adding no global, Didomi, Osano and the config-driven reader.
 import type { Page } from '@playwright/test';
 import { test, expect, withStub, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
@@ -33,7 +33,7 @@ async function stillAt(page: Page, gw: any, n: number, ms = 1500) {
 /** getConsent(): the canonical view only (the CMP's codes are on each event's context.consent.categories). */
 const consentOf = (page: Page) => page.evaluate(() => (window as any)._df.getConsent());
 
-test.describe('TCF: a CMP or a collector that comes after load (item 5)', () => {
+test.describe('TCF: a CMP or a collector that comes after load', () => {
   test('the CMP arrives 1.5 s after window.load: it is found and its answer read', async ({ page, gw, site, errors }) => {
     const url = site.set(
       '/cmp/tcf-late',
@@ -138,7 +138,7 @@ test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postM
   });
 });
 
-test.describe("cmp: 'auto' and OneTrust's OptanonWrapper (item 6)", () => {
+test.describe("cmp: 'auto' and OneTrust's OptanonWrapper", () => {
   test('no OneTrust on the page: no OptanonWrapper, no global but the one', async ({ page, gw, site, errors }) => {
     const url = site.set(
       '/cmp/auto-none',

@@ -330,7 +330,7 @@ test('a tab that is only hidden keeps its queue: another tab does not adopt it',
 });
 
 // ~130 KB pending at unload while a normal batch is still in flight: the unload plan fills what is
-// left of the 64 KB keepalive budget with the oldest events, at once (issue 10, item 1).
+// left of the 64 KB keepalive budget with the oldest events, at once.
 for (const how of ['navigation', 'tab close'] as const) {
   test(`1${how == 'navigation' ? 'b' : 'c'}. ~130 KB pending at ${how}, a batch in flight: a full budget of the oldest events leaves at once`, async ({
     page,

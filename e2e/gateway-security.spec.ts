@@ -1,6 +1,6 @@
 // A page on another origin (the site server on `localhost`, the gateway on `127.0.0.1`) tries to
 // read, stream, reconfigure and wipe the gateway's events, as any website a developer visits
-// could (issue 11, case 2). It must get nothing and change nothing; its own events still go in.
+// could. It must get nothing and change nothing; its own events still go in.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

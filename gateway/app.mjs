@@ -1,6 +1,6 @@
 // @ts-check
 // The local Ingestion Gateway: a small stand-in for the real Datafly gateway
-// (see /work/shared/spec/datafly-contract.md, "The gateway"), plus a demo site and a live
+// (README, "The local Ingestion Gateway"), plus a demo site and a live
 // event view for development and the e2e tests. Safe to leave running on a shared dev box:
 // debug routes are private (loopback or --debug-token, no CORS, no cross-site state changes),
 // ingestion CORS follows an allow-list, and memory, disk and streams are bounded.

@@ -18,6 +18,7 @@ import { lsGet, lsSet } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
+import { idle } from './idle';
 import { createVendorIds } from './vendor-ids';
 import { createLinker } from './link-decoration';
 import { withoutToken } from './link-token';
@@ -267,7 +268,7 @@ export function createCollector(options: Options): Collector {
       if (outbox._items.length) delivery._kick(now);
     } catch {}
   }
-  ((window as any).requestIdleCallback || setTimeout)(() => adopt(1));
+  idle(() => adopt(1));
   setInterval(adopt, ADOPT_EVERY);
 
   // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.

@@ -7,11 +7,9 @@ import { uuid } from './uuid';
 
 const COOKIE = '_df_aid';
 const KEY = '_df_id';
-/** Each id with its traits. */
-const PAIRS = [
-  ['userId', 'traits'],
-  ['groupId', 'groupTraits'],
-];
+/** Each id with its traits: the user's, the group's. */
+const USER = ['userId', 'traits'];
+const GROUP = ['groupId', 'groupTraits'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export interface Identity {
@@ -61,7 +59,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
     const u: any = me._user;
     const a = [cookieGet(COOKIE), s.anonymousId].find((x) => UUID.test(x)); // (undefined tests as "undefined": no match)
     if (a) ((u.anonymousId = a), (stored = true));
-    for (const [k, t] of PAIRS) {
+    for (const [k, t] of [USER, GROUP]) {
       const v = s[k];
       if (typeof v == 'string' && (!u[k] || u[k] == v)) ((u[t] = { ...s[t], ...u[t] }), (u[k] = v));
     }
@@ -80,7 +78,7 @@ export function createIdentity(persist: boolean, cookieDomain?: string): Identit
       // The event is made from the new state (a copy): the old one comes back if it is refused.
       const was = me._user;
       const u: any = (me._user = { ...was });
-      const [k, t] = PAIRS[+g];
+      const [k, t] = g ? GROUP : USER;
       u[t] = { ...(u[k] === id ? u[t] : {}), ...traits };
       u[k] = id;
       if (send(u[t])) save();

@@ -6,6 +6,7 @@
 import type { Tag } from './types';
 import { cleanId, isPlainObject } from './sanitize';
 import { log } from './log';
+import { idle } from './idle';
 
 export const MAX_TAGS = 20;
 
@@ -40,7 +41,7 @@ export function createTags(granted: (category: string) => boolean, nonce: string
       for (const k in t.attributes) s.setAttribute(k, '' + t.attributes[k]);
       const add = () => document.head.appendChild(s);
       if (t.timing == 'load' && document.readyState != 'complete') addEventListener('load', add);
-      else if (t.timing == 'idle') ((window as any).requestIdleCallback || setTimeout)(add);
+      else if (t.timing == 'idle') idle(add);
       else add();
       e[1] = s;
     } catch (err) {

@@ -1,4 +1,4 @@
-// The gateway is bounded (issue 11, cases 3 and 4): rotated event files, a startup that reads
+// The gateway is bounded: rotated event files, a startup that reads
 // any store in chunks, a de-duplication window, paged /debug/events, a stream that honours
 // backpressure and drops laggards, a per-key rate limit and a gate on bodies in flight.
 import { test, describe } from 'node:test';

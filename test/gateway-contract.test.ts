@@ -1,4 +1,4 @@
-// The gateway follows the documented contract, not one client's habits (issue 11, cases 1, 5):
+// The gateway follows the documented contract, not one client's habits:
 // the docs' own examples, mobile batches, per-type required fields from the published JSON
 // Schema, anonymousId from the _dfid cookie, exact-string de-duplication, rejected requests
 // visible at /debug/rejected, no 500 for deep JSON on /debug/faults.

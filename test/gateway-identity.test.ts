@@ -1,4 +1,4 @@
-// Datafly's identity features on the gateway (issue 12): vendor IDs re-set as first-party
+// Datafly's identity features on the gateway: vendor IDs re-set as first-party
 // cookies from the server, and the no-JavaScript pixel GET /v1/pixel/{type}.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';

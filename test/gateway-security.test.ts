@@ -1,4 +1,4 @@
-// Debug and control routes are private; ingestion CORS follows the allow-list (issue 11, case 2).
+// Debug and control routes are private; ingestion CORS follows the allow-list.
 // Over HTTP from Node, with the headers a browser on another site would send; the same attack
 // from a real page on another origin is e2e/gateway-security.spec.ts.
 import { test, describe, before, after, beforeEach } from 'node:test';
