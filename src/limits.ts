@@ -20,6 +20,8 @@ export const MIN_QUEUE_BYTES = MAX_EVENT_BYTES;
 export const MAX_QUEUE_BYTES = 5e7;
 /** Largest body of one normal request: 1 MB (the gateway takes 5 MB; smaller requests fail and retry cheaper). */
 export const MAX_BODY = 1e6;
+/** Bodies shorter than this go uncompressed: gzip's own overhead eats the gain (full build). */
+export const GZIP_MIN = 1024;
 /** Most events held in memory while consent is awaited (the oldest go first). */
 export const MAX_HELD = 500;
 /** Most calls the npm entry queues before init() (the stub's own cap is the same). */

@@ -5,6 +5,7 @@
 // object for both.
 import { lsKeys, lsSet, readJSON } from './storage';
 import type { Store } from './outbox';
+import { GZIP_MIN } from './limits';
 
 /** [status, Retry-After]: status 0 means the request never got an answer. */
 export type Answer = [number, (string | null)?];
@@ -72,7 +73,7 @@ export async function post(url: string, body: BodyInit, keepalive: boolean): Pro
  */
 export async function gzip(text: string): Promise<BodyInit> {
   try {
-    if (__FULL__ && text.length > 1024)
+    if (__FULL__ && text.length > GZIP_MIN)
       return await new Response(new Response(text).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   } catch {}
   return text;
