@@ -2,50 +2,15 @@
 // validate.mjs rule by rule, then app.mjs over real HTTP on a random port.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { createGateway } from '../gateway/app.mjs';
 import { validateEvent, validateBatch, MAX_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../gateway/validate.mjs';
 
-type Ev = Record<string, any>;
-
-/** A valid event of the given type, with fresh ids. */
-function makeEvent(type = 'track', overrides: Ev = {}): Ev {
-  const base: Ev = {
-    type,
-    anonymousId: randomUUID(),
-    messageId: `df-${randomUUID()}`,
-    timestamp: new Date().toISOString(),
-    context: {
-      page: { url: 'https://example.com/pricing?gclid=abc', path: '/pricing', referrer: '', title: 'Pricing', search: '?gclid=abc' },
-      screen: { width: 1920, height: 1080 },
-      locale: 'en-US',
-      timezone: 'America/New_York',
-      userAgent: 'test',
-      library: { name: '@datafly/collector', version: '0.1.0' },
-    },
-  };
-  if (type === 'track') Object.assign(base, { event: 'add_to_cart', properties: { sku: 'SKU-1', price: 19.99 } });
-  if (type === 'page') Object.assign(base, { name: 'Pricing', properties: {} });
-  if (type === 'identify') Object.assign(base, { userId: 'user-123', traits: { email: 'jane@acme.com' } });
-  if (type === 'group') Object.assign(base, { userId: 'user-123', groupId: 'company-456', traits: { name: 'Acme Corp' } });
-  if (type === 'alias') Object.assign(base, { userId: 'user-123', previousId: 'anon-1' });
-  return { ...base, ...overrides };
-}
-
-const tmpDirs: string[] = [];
-function tmpFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'df-gateway-'));
-  tmpDirs.push(dir);
-  return join(dir, 'nested', 'events.ndjson'); // nested: the store must create parent dirs
-}
-after(() => {
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
+// Valid events and temp files come from the shared gateway test kit.
+import { makeEvent, tmpDir, tmpFile, type Ev } from './gateway-kit.ts';
 
 // ---------------------------------------------------------------------------
 describe('validateEvent', () => {
@@ -515,8 +480,7 @@ describe('gateway over HTTP', () => {
   });
 
   test('GET /d.js: 404 when not built, served with CORS * when built', async () => {
-    const dist = join(tmpdir(), `df-dist-${randomUUID()}`);
-    tmpDirs.push(dist);
+    const dist = join(tmpDir(), 'dist');
     const g = await createGateway({ port: 0, eventsFile: tmpFile(), quiet: true, distDir: dist });
     try {
       assertError(await call(g, '/d.js'), 404, 'not_found');
