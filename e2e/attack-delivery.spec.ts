@@ -3,7 +3,7 @@
 // reproduce a bug found in this review (B7, C1); the others pin subtle promises that held when
 // this was written (unload with big backlogs, Retry-After at unload, bfcache, tabs, SPA order,
 // campaigns, __proto__/toJSON/getters, hostile options).
-import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
+import { test, expect, stubPage, collectorLoaded, sees } from './support/fixtures';
 import type { Page } from '@playwright/test';
 
 const tally = async (gw: any, tag: string) => {
@@ -488,6 +488,7 @@ test('D1. logout (reset) in tab B, then group() in tab A: A writes on top of the
     (window as any)._df.reset();
     return (window as any)._df.getAnonymousId();
   });
+  await sees(a, (u) => u.anonymousId == newAid);
   await a.evaluate(() => (window as any)._df.group('g9'));
   await a.evaluate(() => (window as any)._df.identify('u1', { seat: 3 }));
   await a.evaluate(() => (window as any)._df.flush());
@@ -509,8 +510,10 @@ test('D2. same user identified in two tabs with different traits: the traits mer
   await collectorLoaded(page);
   await collectorLoaded(b);
   await page.evaluate(() => (window as any)._df.identify('u1', { a: 1 }));
+  await sees(b, (u) => u.traits?.a === 1);
   await b.evaluate(() => (window as any)._df.identify('u1', { b: 2 }));
   await b.evaluate(() => (window as any)._df.alias('u2'));
+  await sees(page, (u) => u.userId == 'u2');
   await page.evaluate(() => (window as any)._df.group('g1', { n: 1 }));
   await page.evaluate(() => (window as any)._df.flush());
   await b.evaluate(() => (window as any)._df.flush());

@@ -190,3 +190,23 @@ export function batchOf(r: Request): any[] {
   for (const ev of batch) assertSchemaValid(ev);
   return batch;
 }
+
+/**
+ * localStorage is shared by a site's tabs, but a write in one tab reaches another tab's renderer a
+ * moment later (Chromium syncs it between processes). Waits until `tab` sees the stored identity
+ * (`_df_id`) as `ok` wants, as a person switching tabs would, before the test acts in that tab.
+ */
+export async function sees(tab: Page, ok: (stored: any) => boolean): Promise<void> {
+  await expect
+    .poll(async () => {
+      const stored = await tab.evaluate(() => {
+        try {
+          return JSON.parse(localStorage.getItem('_df_id')!);
+        } catch {
+          return null;
+        }
+      });
+      return !!stored && ok(stored);
+    })
+    .toBe(true);
+}
