@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { createGateway } from '../gateway/app.mjs';
 import { validateEvent, validateBatch } from '../gateway/validate.mjs';
-import { KEY, makeEvent, tmpFile, call, post, assertError, allEvents, type Ev, type Gw } from './gateway-kit.ts';
+import { KEY, makeEvent, tmpFile, call, post, assertError, allEvents, SEED_GROUP_EXAMPLE, type Ev, type Gw } from './gateway-kit.ts';
 
 /** The Datafly docs' browser example: a plain UUID messageId and no anonymousId. */
 const DOCS_BROWSER_EXAMPLE = {
@@ -23,31 +23,6 @@ const DOCS_BROWSER_EXAMPLE = {
   },
   timestamp: '2026-02-25T14:22:00.000Z',
   messageId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
-};
-
-/** The group() page's own payload, verbatim (messageId variant digit 1: not a UUID v4). */
-const SEED_GROUP_EXAMPLE = {
-  type: 'group',
-  groupId: 'company-456',
-  anonymousId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-  userId: 'user-123',
-  traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250 },
-  context: {
-    page: {
-      url: 'https://example.com/settings/account',
-      path: '/settings/account',
-      referrer: 'https://example.com/dashboard',
-      title: 'Account Settings',
-      search: '',
-    },
-    screen: { width: 1920, height: 1080 },
-    locale: 'en-US',
-    timezone: 'America/New_York',
-    userAgent: 'Mozilla/5.0 ...',
-    library: { name: '@datafly/collector', version: '0.1.0' },
-  },
-  timestamp: '2026-02-25T14:22:00.000Z',
-  messageId: 'df-d4e5f6a7-b8c9-4d0e-1f2a-3b4c5d6e7f8a',
 };
 
 /** What the mobile SDKs send to /v1/batch: their own library names, no page context. */

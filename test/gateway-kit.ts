@@ -93,3 +93,28 @@ export async function allEvents(gw: { url: string }): Promise<Ev[]> {
     if (r.headers.get('x-has-more') !== 'true') return out;
   }
 }
+
+/** The group() page's own payload, verbatim (messageId variant digit 1: not a UUID v4). */
+export const SEED_GROUP_EXAMPLE = {
+  type: 'group',
+  groupId: 'company-456',
+  anonymousId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+  userId: 'user-123',
+  traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250 },
+  context: {
+    page: {
+      url: 'https://example.com/settings/account',
+      path: '/settings/account',
+      referrer: 'https://example.com/dashboard',
+      title: 'Account Settings',
+      search: '',
+    },
+    screen: { width: 1920, height: 1080 },
+    locale: 'en-US',
+    timezone: 'America/New_York',
+    userAgent: 'Mozilla/5.0 ...',
+    library: { name: '@datafly/collector', version: '0.1.0' },
+  },
+  timestamp: '2026-02-25T14:22:00.000Z',
+  messageId: 'df-d4e5f6a7-b8c9-4d0e-1f2a-3b4c5d6e7f8a',
+};

@@ -10,7 +10,7 @@ import { createGateway } from '../gateway/app.mjs';
 import { validateEvent, validateBatch, MAX_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../gateway/validate.mjs';
 
 // Valid events and temp files come from the shared gateway test kit.
-import { makeEvent, tmpDir, tmpFile, type Ev } from './gateway-kit.ts';
+import { makeEvent, tmpDir, tmpFile, SEED_GROUP_EXAMPLE, type Ev } from './gateway-kit.ts';
 
 // ---------------------------------------------------------------------------
 describe('validateEvent', () => {
@@ -22,29 +22,8 @@ describe('validateEvent', () => {
   });
 
   test('accepts the seed group() example shape (with a v4-valid messageId)', () => {
-    const ev = {
-      type: 'group',
-      groupId: 'company-456',
-      anonymousId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-      userId: 'user-123',
-      traits: { name: 'Acme Corp', plan: 'enterprise', industry: 'Technology', employees: 250 },
-      context: {
-        page: {
-          url: 'https://example.com/settings/account',
-          path: '/settings/account',
-          referrer: 'https://example.com/dashboard',
-          title: 'Account Settings',
-          search: '',
-        },
-        screen: { width: 1920, height: 1080 },
-        locale: 'en-US',
-        timezone: 'America/New_York',
-        userAgent: 'Mozilla/5.0 ...',
-        library: { name: '@datafly/collector', version: '0.1.0' },
-      },
-      timestamp: '2026-02-25T14:22:00.000Z',
-      messageId: 'df-d4e5f6a7-b8c9-4d0e-9f2a-3b4c5d6e7f8a',
-    };
+    // The seed's example with a messageId whose variant digit makes it a valid UUID v4.
+    const ev = { ...SEED_GROUP_EXAMPLE, messageId: 'df-d4e5f6a7-b8c9-4d0e-9f2a-3b4c5d6e7f8a' };
     assert.equal(validateEvent(ev), null);
   });
 
