@@ -142,13 +142,13 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     // spent must not fail forever), and so does a big plain-text body (over a quarter of the
     // budget: d.js sends text), which must not leave the unload plan too little budget (sent
     // without keepalive, its events stay pending, so an unload sends them again, oldest first). A
-    // gzip body carries more events per budget byte than the plan's text can: it keeps keepalive.
+    // gzip body (full build only) carries more events per budget byte than the plan's text can: it keeps keepalive.
     if (!batch.some((i) => i._gone))
       await postBatch(
         batch,
         data,
         size,
-        io._keepalive && !attempt && (size <= BUDGET / 4 || typeof data != 'string') && used + beaconed + size <= BUDGET,
+        io._keepalive && !attempt && (size <= BUDGET / 4 || (__FULL__ && typeof data != 'string')) && used + beaconed + size <= BUDGET,
       );
     busy = false;
     if (again) ((again = false), schedule(0));

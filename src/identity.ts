@@ -6,7 +6,8 @@ import { cookieGet, cookieSet, lsSet, readJSON } from './storage';
 import { uuid } from './uuid';
 
 const COOKIE = '_df_aid';
-const KEY = '_df_id';
+/** Where the user, group and their traits are stored (localStorage); the stub's user() reads it too. */
+export const KEY = '_df_id';
 /** Each id with its traits: the user's, the group's. */
 const USER = ['userId', 'traits'];
 const GROUP = ['groupId', 'groupTraits'];

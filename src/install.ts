@@ -18,6 +18,7 @@ import { createCollector, type Collector } from './collector';
 import { LIBRARY } from './event';
 import { isPlainObject } from './sanitize';
 import { readJSON } from './storage';
+import { KEY as STORED_USER } from './identity';
 import { listen } from './listen';
 import { log } from './log';
 import { ANSWERED, METHODS, type Call } from './methods';
@@ -59,7 +60,7 @@ export function install(w: any, base: Options): any {
     api[m] = function () {
       try {
         const call: Call = [m, arguments, Date.now(), location.href];
-        if (!c && m == 'user') return (!base.requireConsent && readJSON('_df_id')) || {};
+        if (!c && m == 'user') return (!base.requireConsent && readJSON(STORED_USER)) || {};
         // Before the start every call waits; during the replay, every state-changing one.
         if (replaying && !(c && answers)) return void (backlog[backlog.length] = call);
         return exec(call);
