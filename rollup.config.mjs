@@ -1,11 +1,15 @@
 // Builds the shipped files:
 // - dist/d.js: the CDN collector, one self-contained IIFE (loader + core), minified.
-// - dist/d.full.js: the same with the features only some sites use (CMP auto-detection, tag
-//   injection): one source, two builds, by the __FULL__ flag.
+// - dist/d.full.js: the same with the features only some sites use (SPA page views, tag injection,
+//   ...): one source, two builds, by the __FULL__ flag.
+// - dist/d.cmp.js, d.ids.js, d.link.js: the full build's chunks, loaded by d.full.js from beside
+//   itself only when a site turns their feature on (src/load-chunk.ts names them; built first, so
+//   that d.full.js can carry their SRI values).
 // - dist/index.mjs, dist/index.cjs, dist/index.d.ts: the npm package.
 // - dist/snippet.min.js: the stub for the README's example values (the size budget is measured on it).
 // TypeScript is stripped by esbuild (fast, no type checking: `npm run typecheck` does that).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { transform } from 'esbuild';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
@@ -13,10 +17,25 @@ import { buildStub } from './snippet/build.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
-/** esbuild as a rollup plugin: resolve extensionless .ts imports and strip types. */
-const ts = (full = true) => ({
+/** The chunks and their modules, as src/load-chunk.ts lists them (one list). */
+const CHUNKS = [
+  ...readFileSync(new URL('./src/load-chunk.ts', import.meta.url), 'utf8').matchAll(/(\w+): \(\) => import\('\.\/([\w/-]+)'\)/g),
+].map(([, name, path]) => ({ name, path: `src/${path}.ts` }));
+
+/** The SRI value of a built file. */
+const sri = (file) => 'sha256-' + createHash('sha256').update(readFileSync(file)).digest('base64');
+
+/**
+ * esbuild as a rollup plugin: resolve extensionless .ts imports and strip types. `script`: the
+ * d.full.js build, whose chunks load as scripts (loader/load-chunk.ts instead of src/load-chunk.ts).
+ */
+const ts = (full = true, script = false) => ({
   name: 'esbuild-ts',
+  buildStart() {
+    this.sri = script ? JSON.stringify(Object.fromEntries(CHUNKS.map(({ name }) => [name, sri(`dist/d.${name}.js`)]))) : '{}';
+  },
   async resolveId(id, importer) {
+    if (script && id == './load-chunk') return new URL('./loader/load-chunk.ts', import.meta.url).pathname;
     if (importer && id.startsWith('.') && !/\.\w+$/.test(id)) {
       return this.resolve(id + '.ts', importer, { skipSelf: true });
     }
@@ -28,7 +47,7 @@ const ts = (full = true) => ({
       target: 'es2020',
       sourcefile: id,
       sourcemap: true,
-      define: { __VERSION__: JSON.stringify(version), __FULL__: String(full) },
+      define: { __VERSION__: JSON.stringify(version), __FULL__: String(full), __SRI__: this.sri },
     });
     return { code: r.code, map: r.map };
   },
@@ -48,7 +67,13 @@ const min = (extra = {}) =>
     // short. Public names (methods, options, event fields, storage keys) never start with `_x`.
     mangle: { properties: { regex: /^_[a-z]/ } },
     format: { comments: false },
+    nameCache: extra.nameCache,
   });
+
+// One property-name cache per family of files that run together (d.full.js and its chunks; the
+// npm package's chunks): an internal `_member` gets the same short name in each, so objects may
+// cross between them (terser's nameCache; the plugin minifies the family's files one by one).
+const FULL_NAMES = {};
 
 /** Writes dist/snippet.min.js once the bundle is done. */
 const stub = () => ({
@@ -60,22 +85,55 @@ const stub = () => ({
   },
 });
 
+/** A chunk's entry: its module's exports, handed to the script element that loaded it (loader/chunk.ts). */
+const chunkEntry = (path) => ({
+  name: 'chunk-entry',
+  resolveId: (id) => (id == 'chunk-entry' ? '\0chunk-entry' : null),
+  load: (id) =>
+    id == '\0chunk-entry'
+      ? `import * as m from ${JSON.stringify(new URL('./' + path, import.meta.url).pathname)};
+import { handOver } from ${JSON.stringify(new URL('./loader/chunk.ts', import.meta.url).pathname)};
+handOver(m);`
+      : null,
+});
+
 export default [
   {
     input: 'loader/index.ts',
     output: { file: 'dist/d.js', format: 'iife', plugins: [min()] },
     plugins: [ts(false), stub()],
   },
+  ...CHUNKS.map(({ name, path }) => ({
+    input: 'chunk-entry',
+    output: { file: `dist/d.${name}.js`, format: 'iife', plugins: [min({ nameCache: FULL_NAMES })] },
+    plugins: [chunkEntry(path), ts(true)],
+  })),
   {
     input: 'loader/index.ts',
-    output: { file: 'dist/d.full.js', format: 'iife', plugins: [min()] },
-    plugins: [ts(true)],
+    output: { file: 'dist/d.full.js', format: 'iife', plugins: [min({ nameCache: FULL_NAMES })] },
+    plugins: [ts(true, true)],
   },
   {
     input: 'src/index.ts',
+    // The chunks (src/load-chunk.ts) stay import()s here, for the site's bundler to split out;
+    // they import what they share from index.* itself (allow-extension: no facade file).
+    preserveEntrySignatures: 'allow-extension',
     output: [
-      { file: 'dist/index.mjs', format: 'es', plugins: [min({ module: true })] },
-      { file: 'dist/index.cjs', format: 'cjs', exports: 'named', plugins: [min()] },
+      {
+        dir: 'dist',
+        entryFileNames: 'index.mjs',
+        chunkFileNames: 'npm/[name].mjs',
+        format: 'es',
+        plugins: [min({ module: true, nameCache: {} })],
+      },
+      {
+        dir: 'dist',
+        entryFileNames: 'index.cjs',
+        chunkFileNames: 'npm/[name].cjs',
+        format: 'cjs',
+        exports: 'named',
+        plugins: [min({ nameCache: {} })],
+      },
     ],
     plugins: [ts()],
   },

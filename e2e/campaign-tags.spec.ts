@@ -1,7 +1,7 @@
 // Campaign and click-id context kept for the session; consent-gated tag injection (injectTag /
 // removeTag) including CSP nonces; alias(); user() before the collector has loaded.
 import type { Page } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, UUID_V4 } from './support/fixtures';
+import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, tagsLoaded, UUID_V4 } from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
@@ -117,6 +117,7 @@ test.describe('tags', () => {
       full: true,
       body: `<script>document.cookie = 'keep=1; path=/'; localStorage.setItem('keep_k', '1')</script>`,
     });
+    await tagsLoaded(page);
     const r = await page.evaluate(
       (t) => {
         const df = (window as any)._df;
@@ -171,6 +172,7 @@ test.describe('tags', () => {
 
   test('capacity: 20 tags (pending ones count); the 21st is refused until one is removed', async ({ page, gw, site }) => {
     await withStub(page, gw, site, '/tags/cap', { full: true, body: `<script>_df.init({ cmp: 'onetrust' })</script>` });
+    await tagsLoaded(page);
     const r = await page.evaluate((base) => {
       const df = (window as any)._df;
       const out: boolean[] = [];
@@ -303,6 +305,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
       body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>`,
     });
     await gw.waitFor(1);
+    await tagsLoaded(page);
     const res = await page.evaluate(() => {
       const df = (window as any)._df;
       const t = (id: string) => ({ id, src: location.origin + '/vendor.js?' + id });
@@ -327,6 +330,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
 
   test('attributes may not set src, nonce, integrity or an on* handler (any case)', async ({ page, gw, site, errors }) => {
     await withStub(page, gw, site, '/tags/attrs', { full: true });
+    await tagsLoaded(page);
     const r = await page.evaluate(() => {
       const df = (window as any)._df;
       const t = (id: string, attributes: any) => ({ id, src: location.origin + '/vendor.js?' + id, category: 'essential', attributes });

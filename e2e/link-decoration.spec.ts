@@ -61,7 +61,7 @@ test.describe('link decoration', () => {
     const url = (await req).url();
     expect(url).toMatch(new RegExp('^' + dst + '\\?x=1&y=a%20b&_dfl=' + id + '\\.[0-9a-z]+\\.[0-9a-z]+$'));
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst + '?x=1&y=a%20b#frag');
+    await expect.poll(() => page.url()).toBe(dst + '?x=1&y=a%20b#frag');
     expect(await anon(page)).toBe(id);
 
     const evs = await destinationEvents(gw, 2);
@@ -114,7 +114,7 @@ test.describe('link decoration', () => {
     const tab = await popup;
     expect(opened).toContain(dst + '?m=1&_dfl=' + id + '.');
     await collectorLoaded(tab);
-    expect(tab.url()).toBe(dst + '?m=1');
+    await expect.poll(() => tab.url()).toBe(dst + '?m=1');
     expect(await anon(tab)).toBe(id);
     await tab.close();
 
@@ -131,7 +131,7 @@ test.describe('link decoration', () => {
     await page.keyboard.press('Enter');
     expect((await req2).url()).toContain('?m=1&_dfl=' + id + '.');
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst + '?m=1');
+    await expect.poll(() => page.url()).toBe(dst + '?m=1');
     expect(await anon(page)).toBe(id);
     // Both arrivals were marked as linked on the destination.
     const evs = await destinationEvents(gw, 2);
@@ -153,7 +153,7 @@ test.describe('link decoration', () => {
     await page.click('#gb');
     expect((await req).url()).toMatch(new RegExp('^' + dst + '\\?q=shoes&_dfl=' + id + '\\.[0-9a-z]+\\.[0-9a-z]+$'));
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst + '?q=shoes');
+    await expect.poll(() => page.url()).toBe(dst + '?q=shoes');
 
     await page.goto(src);
     await collectorLoaded(page);
@@ -164,7 +164,7 @@ test.describe('link decoration', () => {
     expect(post.url()).toContain('?from=form&_dfl=' + id + '.');
     expect(post.postData()).toBe('action=buy');
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst + '?from=form');
+    await expect.poll(() => page.url()).toBe(dst + '?from=form');
 
     const evs = (await destinationEvents(gw, 2)).filter((e) => e.type == 'page');
     expect(evs.map((e) => [e.anonymousId, e.context.linkedAnonymousId, e.context.page.url])).toEqual([
@@ -184,7 +184,7 @@ test.describe('link decoration', () => {
     expect(id).not.toBe(own);
     await page.click('#go');
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst);
+    await expect.poll(() => page.url()).toBe(dst);
     expect(await anon(page)).toBe(own);
     const evs = await destinationEvents(gw, 2);
     expect(evs[1].anonymousId).toBe(own);
@@ -206,7 +206,7 @@ test.describe('link decoration', () => {
     // Made by this very browser 2.5 minutes ago.
     await page.goto(dst + '?a=1&_dfl=' + makeToken(id, Date.now() - 150000, me));
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst + '?a=1');
+    await expect.poll(() => page.url()).toBe(dst + '?a=1');
     const fresh = await anon(page);
     expect(fresh).not.toBe(id);
     expect(fresh).toMatch(UUID_V4);
@@ -224,13 +224,13 @@ test.describe('link decoration', () => {
     const p2 = await other.newPage();
     await p2.goto(copied);
     await collectorLoaded(p2);
-    expect(p2.url()).toBe(dst);
+    await expect.poll(() => p2.url()).toBe(dst);
     expect(await anon(p2)).not.toBe(id);
 
     // Same browser, same minute, but the id changed: the checksum does not match.
     await p2.goto(dst + '?_dfl=' + makeToken(id, Date.now(), me).replace(/^./, (c) => (c == 'a' ? 'b' : 'a')));
     await collectorLoaded(p2);
-    expect(p2.url()).toBe(dst);
+    await expect.poll(() => p2.url()).toBe(dst);
     await other.close();
 
     const evs = await destinationEvents(gw, 4);
@@ -265,7 +265,7 @@ test.describe('link decoration', () => {
     await page.click('#go');
     expect((await req).url()).toContain('_dfl=' + id + '.');
     await collectorLoaded(page);
-    expect(page.url()).toBe(dst);
+    await expect.poll(() => page.url()).toBe(dst);
     await page.evaluate(() => (window as any)._df.consent({ analytics: false, marketing: true }));
     expect(await anon(page)).not.toBe(id);
     expect((await context.cookies(dst)).map((c) => c.name)).toEqual([]);

@@ -831,6 +831,10 @@ export async function createGateway(options = {}) {
     ...Object.keys(SINGLE).map((p) => /** @type {[string, Record<string, Handler>]} */ ([p, { POST: v1 }])),
     ['/d.js', { GET: distFile('d.js') }],
     ['/d.full.js', { GET: distFile('d.full.js') }],
+    // d.full.js's chunks, loaded from beside it (src/load-chunk.ts lists them).
+    ...['cmp', 'ids', 'link', 'tags'].map(
+      (n) => /** @type {[string, Record<string, Handler>]} */ ([`/d.${n}.js`, { GET: distFile(`d.${n}.js`) }]),
+    ),
     ['/snippet.min.js', { GET: distFile('snippet.min.js') }],
     ['/', { GET: demoPage }],
     ['/demo.js', { GET: asset('demo.js', TYPES.js) }],

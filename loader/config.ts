@@ -7,8 +7,12 @@
 // a script tag with data-pipeline-key is the fallback.
 import type { Options } from '../src/types';
 
+/** d.js's own script tag (read while d.js first runs: currentScript is null later). */
+export const ownScript = (d: Document): HTMLScriptElement | null =>
+  (d.currentScript as HTMLScriptElement | null) || d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
+
 export function scriptConfig(d: Document): Options | undefined {
-  const s = (d.currentScript as HTMLScriptElement | null) || d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
+  const s = ownScript(d);
   if (!s) return;
   // The nonce is for the tags the full build injects; the core build has no use for it.
   const o = { ...s.dataset, nonce: __FULL__ ? s.nonce : '' } as any;

@@ -9,19 +9,17 @@ import { item } from './batch';
 import { createIdentity } from './identity';
 import { createOutbox } from './outbox';
 import { createDelivery } from './delivery';
-import { watchCmp } from './cmp/watch';
 import { createConsentGate, ENABLE, GRANTED, RENEW, UPDATE, WIPE } from './consent-gate';
 import { watchNavigation } from './spa';
 import { createCampaignSession, SESSION_KEY } from './campaign-session';
-import { createTags } from './tags';
+import type { Tags } from './tags';
 import { lsGet, lsSet } from './storage';
 import { log } from './log';
 import { listen } from './listen';
 import { uuid } from './uuid';
 import { idle } from './idle';
-import { createVendorIds } from './vendor-ids';
-import { createLinker } from './link-decoration';
 import { withoutToken } from './link-token';
+import { loadChunk, type Chunks } from './load-chunk';
 import {
   ADOPT_EVERY,
   BATCH_SIZE,
@@ -44,7 +42,8 @@ export interface Collector {
 
 const num = (v: unknown, d: number, min: number, max: number) => (typeof v == 'number' && v >= min && v <= max ? Math.floor(v) : d);
 
-export function createCollector(options: Options): Collector {
+/** `chunks`: the full build's optional features already loaded for this page (src/install.ts). */
+export function createCollector(options: Options, chunks: Partial<Chunks> = {}): Collector {
   if (options.debug || /[?&]df_debug=1/.test(location.search)) log.on = true;
   const warn = log.warn;
 
@@ -70,10 +69,6 @@ export function createCollector(options: Options): Collector {
     interval(),
     outbox,
   );
-  // CMP auto-detection and tag injection are in the full build only (README, "Builds").
-  const tags =
-    __FULL__ &&
-    createTags((k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true, options.nonce);
 
   // Campaign session (full build): stored only where storage is allowed.
   const campaign = __FULL__ && createCampaignSession(() => id._persist);
@@ -85,17 +80,28 @@ export function createCollector(options: Options): Collector {
   // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
   // and their category): full build
   // (README, "Vendor IDs and cross-domain links").
+  // (Their chunks load before the start, src/install.ts: one that did not come is said here.)
+  const missing = (o: string, n: string) => warn(o + ': d.' + n + '.js did not load; started without it');
+  if (__FULL__ && options.vendorIds?.length && !chunks.ids) missing('vendorIds', 'ids');
+  if (__FULL__ && options.crossDomain && !chunks.link) missing('crossDomain', 'link');
   const vendor =
     __FULL__ &&
-    options.vendorIds &&
-    createVendorIds(
+    chunks.ids &&
+    chunks.ids.createVendorIds(
       options.vendorIds,
       () => (id._persist ? gate._canonical() : {}),
       () => landingUrl,
       options.cookieDomain,
     );
   const linker =
-    __FULL__ && options.crossDomain && createLinker(options.crossDomain, () => (gate._state() == GRANTED ? gate._canonical() : {}), id);
+    __FULL__ &&
+    chunks.link &&
+    chunks.link.createLinker(
+      options.crossDomain,
+      () => (gate._state() == GRANTED ? gate._canonical() : {}),
+      () => id._user.anonymousId,
+      id._adopt!,
+    );
 
   /**
    * false only when the event itself was refused (over 64 KB); held or consent-dropped is true.
@@ -103,8 +109,9 @@ export function createCollector(options: Options): Collector {
    * the anonymousId only).
    */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, ids?: any): boolean {
-    // A queued call's URL may still carry the link token (_dfl): never sent.
-    if (linker) url = withoutToken(url);
+    // A queued call's URL may still carry the link token (_dfl): never sent (also when d.link.js
+    // did not load).
+    if (__FULL__ && options.crossDomain) url = withoutToken(url);
     const e = buildEvent(type, fields, ids || id._user, browserContext(url, referrer), time);
     const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, ids); // (ids: at once)
@@ -164,7 +171,7 @@ export function createCollector(options: Options): Collector {
     if (fx & UPDATE)
       (emit('track', { event: 'consent_update' }, Date.now(), location.href, fx & WIPE ? { anonymousId: anon } : id._user),
         id._persist && lsSet(CS, gate._sent!));
-    if (tags) tags._update();
+    if (__FULL__ && tags) tags.update();
     // A withdrawal deletes the vendor ids we made at once.
     if (vendor) vendor();
   }
@@ -238,9 +245,37 @@ export function createCollector(options: Options): Collector {
       }
     },
   };
-  if (tags) {
-    api.injectTag = (_time, _url, tag) => tags._add(tag);
-    api.removeTag = (_time, _url, r) => tags._remove(r);
+  // Tag injection (full build) is a chunk of its own (src/load-chunk.ts), fetched at the first
+  // injectTag/removeTag: calls made before it comes answer false and apply in order once it has.
+  // `tagCalls`: undefined before that first call, the calls waiting while it loads, null after.
+  let tags: Tags | undefined;
+  let tagCalls: ((t: Tags) => unknown)[] | undefined | null;
+  const withTags = (f: (t: Tags) => boolean): boolean => {
+    if (tags) return f(tags);
+    if (tagCalls === null) return (warn('injectTag: d.tags.js did not load'), false);
+    if (!tagCalls)
+      loadChunk('tags', options.nonce, (m) => {
+        const calls = tagCalls!;
+        tagCalls = null;
+        try {
+          tags = m?.createTags(
+            (k) => gate._state() == GRANTED && (gate._canonical()[k] ?? gate._consent().categories[k]) === true,
+            options.nonce,
+            log,
+          );
+        } catch {}
+        if (!tags) return warn('injectTag: d.tags.js did not load');
+        for (const g of calls)
+          try {
+            g(tags);
+          } catch {}
+      });
+    (tagCalls ||= [])[tagCalls.length] = f;
+    return false;
+  };
+  if (__FULL__) {
+    api.injectTag = (_time, _url, tag) => withTags((t) => t.add(tag));
+    api.removeTag = (_time, _url, r) => withTags((t) => t.remove(r));
   }
 
   // Unload: `visibilitychange` to hidden is the last event mobile browsers reliably fire;
@@ -271,10 +306,17 @@ export function createCollector(options: Options): Collector {
   idle(() => adopt(1));
   setInterval(adopt, ADOPT_EVERY);
 
-  // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones.
+  // A CMP reports its whole state (src/cmp/): its codes replace the earlier ones. The readers are
+  // a chunk of their own (src/load-chunk.ts): loaded before the start when `cmp` was set by then,
+  // else (a late init(), or it did not come in time) fetched now; events wait for consent meanwhile.
   function cmp(which: string) {
     if (!__FULL__) return warn('cmp needs d.full.js');
-    watchCmp(which, (r) => apply(gate._set(r, true)), options);
+    const use = (m?: Chunks['cmp']) => {
+      try {
+        m ? m.watchCmp(which, (r) => apply(gate._set(r, true)), options) : warn('cmp: d.cmp.js did not load');
+      } catch {}
+    };
+    chunks.cmp ? use(chunks.cmp) : loadChunk('cmp', options.nonce, use);
   }
 
   /** Sends a navigation's pending page event first, so it precedes calls made after it (src/spa.ts). */

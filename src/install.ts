@@ -22,6 +22,8 @@ import { KEY as STORED_USER } from './identity';
 import { listen } from './listen';
 import { log } from './log';
 import { ANSWERED, METHODS, type Call } from './methods';
+import { loadChunk, type ChunkName, type Chunks } from './load-chunk';
+import { CHUNK_WAIT } from './limits';
 
 /** A real collector (not the stub's Proxy, whose every property is a function). */
 export const isCollector = (g: any): boolean => typeof g?.version == 'string';
@@ -38,6 +40,9 @@ export function install(w: any, base: Options): any {
   const waiting: (() => void)[] = [];
   let c: Collector | undefined;
   let replaying = true;
+  // What start() gathered for go(): the options, and how many queued entries were skipped.
+  let opts: Options;
+  let bad = 0;
 
   const run = (f: unknown) => {
     try {
@@ -76,8 +81,7 @@ export function install(w: any, base: Options): any {
     } catch {}
 
   function start() {
-    let opts: Options = { ...base };
-    let bad = 0;
+    opts = { ...base };
     let i: any;
     // Every call so far: the stub's (or those in a page's own plain array on the global), then
     // those made since. init() calls configure the collector; the rest replay in order.
@@ -106,7 +110,24 @@ export function install(w: any, base: Options): any {
         bad++;
       }
     backlog = queued;
-    c = createCollector(opts);
+    // The full build's chunks for the options set by now (src/load-chunk.ts) come first, within
+    // CHUNK_WAIT, so that the page view starts as if they were built in: the CMP's stored answer
+    // read at the start (a returning visitor's events are made with their identity), the first
+    // event with its vendor IDs and link token. Calls keep queueing meanwhile. The collector says
+    // in debug mode what did not come.
+    const need =
+      __FULL__ && ([opts.cmp && 'cmp', opts.vendorIds?.length && 'ids', opts.crossDomain && 'link'].filter(Boolean) as ChunkName[]);
+    if (!need || !need.length) return go();
+    const chunks: Partial<Chunks> = {};
+    let left = need.length;
+    let started = 0;
+    const end = () => started++ || go({ ...chunks });
+    setTimeout(end, CHUNK_WAIT);
+    for (const n of need) loadChunk(n, opts.nonce, (m: any) => ((chunks[n] = m), --left || end()));
+  }
+
+  function go(chunks?: Partial<Chunks>) {
+    c = createCollector(opts, chunks);
     try {
       // A CMP or a locked-down history API that throws must not leave the replay unfinished.
       c._start(first[2], first[3]);

@@ -9,12 +9,19 @@
 //   analytics is granted, the next event sent adopts its anonymousId (unless the visitor has one
 //   stored here) and carries it as `context.linkedAnonymousId`.
 import type { DataflyEvent, Dict } from './types';
-import type { Identity } from './identity';
 import { listen } from './listen';
 import { PARAM, makeToken, readToken, withToken, withoutToken } from './link-token';
 
-/** Returns the hook the collector runs on every event it sends. */
-export function createLinker(o: any, consent: () => Dict, id: Identity): (e: DataflyEvent) => void {
+/**
+ * Returns the hook the collector runs on every event it sends.
+ * @param o       the `crossDomain` option
+ * @param consent the consent categories now ({} while the gate is not granted)
+ * @param anon    the anonymousId now
+ * @param adopt   takes a linked anonymousId (identity keeps a stored one instead)
+ * (Plain functions, not the identity object: this module is a chunk of its own in d.full.js,
+ * minified apart from the collector, so no mangled member may cross between them.)
+ */
+export function createLinker(o: any, consent: () => Dict, anon: () => string, adopt: (id: string) => void): (e: DataflyEvent) => void {
   const domains: string[] = [];
   try {
     for (const d of o.linkedDomains) domains[domains.length] = String(d).toLowerCase();
@@ -32,7 +39,7 @@ export function createLinker(o: any, consent: () => Dict, id: Identity): (e: Dat
       const h = u && u.hostname;
       if (!h || !/^http/.test(u.protocol) || h == location.hostname || !domains.some((d) => h == d || h.endsWith('.' + d)) || !analytics())
         return;
-      const token = makeToken(id._user.anonymousId, Date.now(), browser);
+      const token = makeToken(anon(), Date.now(), browser);
       if (form && !/post/i.test(el.getAttribute('method')!)) {
         let input = el.querySelector('[name=' + PARAM + ']') as HTMLInputElement;
         if (!input) ((input = el.appendChild(document.createElement('input'))), (input.type = 'hidden'), (input.name = PARAM));
@@ -48,8 +55,8 @@ export function createLinker(o: any, consent: () => Dict, id: Identity): (e: Dat
     } catch {}
   return (e) => {
     if (pending && analytics()) {
-      id._adopt!(pending);
-      e.anonymousId = id._user.anonymousId;
+      adopt(pending);
+      e.anonymousId = anon();
       e.context.linkedAnonymousId = pending;
       pending = '';
     }

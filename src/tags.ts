@@ -5,16 +5,19 @@
 // inject is dropped on its own, with a warning: the other tags and the consent update go on.
 import type { Tag } from './types';
 import { cleanId, isPlainObject } from './sanitize';
-import { log } from './log';
+import type { log as Log } from './log';
 import { idle } from './idle';
 
 export const MAX_TAGS = 20;
 
+// Plain member names and the collector's `log` passed in: this module is a chunk of its own in
+// d.full.js (src/load-chunk.ts), minified apart from the collector, so no mangled member or
+// module state may cross between them.
 export interface Tags {
-  _add(t: unknown): boolean;
+  add(t: unknown): boolean;
   /** Consent changed: inject what is now allowed. */
-  _update(): void;
-  _remove(r: unknown): boolean;
+  update(): void;
+  remove(r: unknown): boolean;
 }
 
 /** Prefix lists: absent, or an array of non-empty strings (a string would clear by its characters). */
@@ -28,7 +31,7 @@ const LISTS = 'cookiePrefixes/storageKeys must be arrays of non-empty strings';
 const badAttribute = (k: string) => /^(src|nonce|integrity|on.*)$/i.test(k);
 
 /** `granted(category)`: whether that consent category is granted now. */
-export function createTags(granted: (category: string) => boolean, nonce: string | undefined): Tags {
+export function createTags(granted: (category: string) => boolean, nonce: string | undefined, log: typeof Log): Tags {
   const tags: Record<string, [Tag, HTMLScriptElement?]> = {};
 
   const inject = (e: [Tag, HTMLScriptElement?]) => {
@@ -54,7 +57,7 @@ export function createTags(granted: (category: string) => boolean, nonce: string
   };
 
   return {
-    _add(t: any) {
+    add(t: any) {
       const id = t && cleanId(t.id);
       const a = t && t.attributes;
       const why =
@@ -72,10 +75,10 @@ export function createTags(granted: (category: string) => boolean, nonce: string
       if (why) return (log.warn('injectTag: ' + why), false);
       return inject((tags[id!] = [{ ...t, id, attributes: { ...a } }]));
     },
-    _update() {
+    update() {
       for (const id in tags) inject(tags[id]);
     },
-    _remove(r: any) {
+    remove(r: any) {
       const id = r && cleanId(r.id);
       const e = id && tags[id];
       if (!e) return false;

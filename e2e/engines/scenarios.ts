@@ -237,6 +237,19 @@ export function runEngine(name: Engine['name'], launch: () => Promise<Engine>, e
       assert.ok(gz.length > 0, `no gzip request among ${showLog(gw.requests())}`);
     });
 
+    // The full build's chunks (README, "Builds"): d.full.js loads each from beside itself only for
+    // the feature turned on; the first event waits for d.ids.js, a tag call for d.tags.js.
+    scenario("d.full.js loads a feature's chunk: vendor IDs on the first event, a tag injected", {}, async ({ gw, site, open }) => {
+      site.set('/chunk-tag.js', 'window.tagRan = (window.tagRan || 0) + 1', { 'content-type': 'text/javascript' });
+      const body = `<script>_df.init({ vendorIds: ['ga'] }); _df.injectTag({ id: 't', src: location.origin + '/chunk-tag.js', category: 'essential' })</script>`;
+      const tab = await open(site.set('/chunks', await stubPage(gw, { full: true, body })));
+      await collectorLoaded(tab);
+      const [pv] = await gw.waitFor(1);
+      assert.equal(pv.type, 'page');
+      assert.match(pv.context.vendorIds?._ga || '', /^GA1\.1\.\d+\.\d{10}$/, JSON.stringify(pv.context));
+      assert.equal(await waitInPage(tab, `() => window.tagRan || { error: 'not yet' }`, null, 10000, 'the injected tag to run'), 1);
+    });
+
     // ---- The delivery proof -------------------------------------------------------------------
 
     /** Records the row, then asserts nothing was lost or doubled. */

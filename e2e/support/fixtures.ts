@@ -179,6 +179,16 @@ export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
   await page.waitForFunction((n) => typeof (window as any)[n]?.version == 'string', name);
 }
 
+/**
+ * Makes d.full.js fetch its tag-injection chunk (d.tags.js: the first injectTag/removeTag does,
+ * README "Tag injection") and waits until it has run, so that later calls answer at once.
+ */
+export async function tagsLoaded(page: Page): Promise<void> {
+  await page.evaluate(() => (window as any)._df.removeTag({ id: '-' }));
+  // A chunk hands its exports to its own script element (loader/chunk.ts).
+  await page.waitForFunction(() => Array.from(document.scripts).some((s) => /\/d\.tags\.js/.test(s.src) && (s as any).df));
+}
+
 export { expect };
 export { names, byType, UUID_V4 } from './events';
 

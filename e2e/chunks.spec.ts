@@ -1,0 +1,235 @@
+// The full build's chunks (README, "Builds"; src/load-chunk.ts, loader/load-chunk.ts): d.full.js
+// fetches d.cmp.js, d.ids.js, d.link.js and d.tags.js only for the feature a site turns on, from
+// beside itself; SRI on d.full.js covers them; a chunk that fails or stalls costs only its feature.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { test, expect, stubPage, collectorLoaded, names, tagsLoaded, KEY } from './support/fixtures';
+import { htmlPage } from './support/page';
+
+/** The chunk files a page asked for, in order (d.<name>.js, with the path and query they had). */
+function chunkRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (/\/d\.(cmp|ids|link|tags)\.js$/.test(u.pathname)) seen.push(u.pathname.replace(/^.*\//, '') + u.search);
+  });
+  return seen;
+}
+
+/** Debug warnings the page printed. */
+function warnings(page: Page): string[] {
+  const out: string[] = [];
+  page.on('console', (m) => m.type() == 'warning' && out.push(m.text()));
+  return out;
+}
+
+const DIST = new URL('../dist/', import.meta.url);
+const sri = (file: string, alg = 'sha384') =>
+  alg +
+  '-' +
+  createHash(alg)
+    .update(readFileSync(new URL(file, DIST)))
+    .digest('base64');
+
+// A vendor tag for injectTag: counts its runs.
+test.beforeEach(
+  ({ site }) =>
+    void site.set('/vendor.js', 'window.vendorRuns = (window.vendorRuns || 0) + 1; window.vendorLoaded = true;', {
+      'content-type': 'text/javascript',
+    }),
+);
+
+test.describe('chunks of d.full.js', () => {
+  test('each chunk is fetched only for its feature, once, from beside d.full.js', async ({ page, gw, site, errors }) => {
+    const seen = chunkRequests(page);
+    // Nothing turned on: no chunk at all.
+    await page.goto(site.set('/chunks/none', await stubPage(gw, { full: true })));
+    await collectorLoaded(page);
+    expect(names(await gw.waitFor(1))).toEqual(['page']);
+    await page.evaluate(() => (window as any)._df.track('x'));
+    await gw.waitFor(2);
+    expect(seen).toEqual([]);
+
+    // Each option, its own chunk.
+    const cases: [string, string, string][] = [
+      ['cmp', `<script>_df.init({ cmp: 'onetrust' })</script>`, 'd.cmp.js'],
+      ['ids', `<script>_df.init({ vendorIds: ['ga'] })</script>`, 'd.ids.js'],
+      ['link', `<script>_df.init({ crossDomain: { linkedDomains: ['example.org'] } })</script>`, 'd.link.js'],
+      [
+        'tags',
+        `<script>_df.injectTag({ id: 't', src: location.origin + '/vendor.js', category: 'essential' }); _df.removeTag({ id: 'nope' })</script>`,
+        'd.tags.js',
+      ],
+    ];
+    for (const [name, body, file] of cases) {
+      seen.length = 0;
+      await page.goto(site.set('/chunks/' + name, await stubPage(gw, { full: true, body })));
+      await collectorLoaded(page);
+      await expect.poll(() => seen.slice()).toEqual([file]);
+    }
+    // Tags applied in order once d.tags.js came: the queued injectTag ran.
+    await page.waitForFunction(() => (window as any).vendorLoaded === true);
+    // A second feature call reuses the chunk.
+    await page.evaluate(() => (window as any)._df.injectTag({ id: 't2', src: location.origin + '/vendor.js?2', category: 'essential' }));
+    await expect.poll(() => page.evaluate(() => (window as any).vendorRuns)).toBe(2);
+    expect(seen).toEqual(['d.tags.js']);
+    // d.js never fetches one, whatever it is asked.
+    seen.length = 0;
+    await page.goto(
+      site.set(
+        '/chunks/core',
+        await stubPage(gw, {
+          body: `<script>_df.init({ cmp: 'onetrust', vendorIds: ['ga'], crossDomain: { linkedDomains: ['example.org'] } }); _df.injectTag({ id: 't', src: '/vendor.js' })</script>`,
+        }),
+      ),
+    );
+    await collectorLoaded(page);
+    await page.evaluate(() => (window as any)._df.track('core'));
+    await expect.poll(async () => names(await gw.events()).includes('core')).toBe(true);
+    expect(seen).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test("the chunk URL is d.full.js's own directory and query (a versioned CDN path)", async ({ page, gw, site }) => {
+    const seen = chunkRequests(page);
+    // A CDN path of our own: /cdn/v7/<file>?rev=3 serves the gateway's built files.
+    await page.route('**/cdn/v7/*', async (route) => {
+      const file = new URL(route.request().url()).pathname.split('/').pop()!;
+      await route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(new URL(file, DIST)) });
+    });
+    const src = site.url + '/cdn/v7/d.full.js?rev=3';
+    await page.goto(
+      site.set(
+        '/chunks/cdn',
+        htmlPage(`<script async src="${src}" data-pipeline-key="${KEY}" data-endpoint="${gw.url}" data-vendor-ids="ga"></script>`),
+      ),
+    );
+    const evs = await gw.waitFor(1);
+    expect(seen).toEqual(['d.ids.js?rev=3']);
+    expect(Object.keys(evs[0].context.vendorIds)).toEqual(['_ga']);
+  });
+
+  test('SRI on d.full.js pins its chunks too: a changed chunk is refused, the page view goes on without it', async ({ page, gw, site }) => {
+    const warned = warnings(page);
+    const sent = async (path: string) =>
+      (await gw.events()).filter((e) => e.type == 'page' && new URL(e.context.page.url).pathname == path);
+    /** d.full.js by a plain script tag (with SRI or not) and vendor IDs on; debug on by the URL. */
+    const open = async (path: string, integrity: boolean) => {
+      const attrs = integrity ? ` integrity="${sri('d.full.js')}" crossorigin="anonymous"` : '';
+      await page.goto(
+        site.set(
+          path,
+          htmlPage(`<script async src="${gw.url}/d.full.js"${attrs} data-pipeline-key="${KEY}" data-vendor-ids="ga"></script>`),
+        ) + '?df_debug=1',
+      );
+      await expect.poll(async () => (await sent(path)).length).toBe(1);
+      return (await sent(path))[0];
+    };
+    // Untouched: d.ids.js loads under its built-in integrity value (sha256) and works.
+    expect(Object.keys((await open('/chunks/sri-ok', true)).context.vendorIds)).toEqual(['_ga']);
+    expect(await page.evaluate(() => (document.querySelector('script[src$="/d.ids.js"]') as HTMLScriptElement).integrity)).toBe(
+      sri('d.ids.js', 'sha256'),
+    );
+
+    // One statement more in d.ids.js: the browser refuses it (it never runs); events go without vendor IDs.
+    await page.route('**/d.ids.js', async (route) => {
+      const r = await route.fetch();
+      await route.fulfill({ response: r, body: (await r.text()) + ';window.tampered=1' });
+    });
+    expect((await open('/chunks/sri-bad', true)).context.vendorIds).toBeUndefined();
+    expect(await page.evaluate(() => (window as any).tampered)).toBeUndefined();
+    expect(warned.filter((w) => /d\.ids\.js did not load/.test(w)).length).toBe(1);
+
+    // Control: without SRI on d.full.js the same changed chunk runs (the refusal above is SRI's doing).
+    expect(Object.keys((await open('/chunks/no-sri', false)).context.vendorIds)).toEqual(['_ga']);
+    expect(await page.evaluate(() => (window as any).tampered)).toBe(1);
+  });
+
+  test('a chunk that fails: its feature is off with a debug warning; events, their order and the URL cleaning go on', async ({
+    page,
+    gw,
+    site,
+  }) => {
+    const warned = warnings(page);
+    await page.route(/\/d\.(cmp|ids|link|tags)\.js/, (route) => route.abort());
+    const url = site.set(
+      '/chunks/fail',
+      await stubPage(gw, {
+        full: true,
+        body: `<script>_df.init({ debug: true, vendorIds: ['ga'], crossDomain: { linkedDomains: ['example.org'] } }); _df.track('queued')</script>`,
+      }),
+    );
+    await page.goto(url + '?a=1&_dfl=abc.def.ghi');
+    await collectorLoaded(page);
+    const evs = await gw.waitFor(2);
+    expect(names(evs)).toEqual(['page', 'queued']);
+    for (const e of evs) {
+      expect(e.context.vendorIds).toBeUndefined();
+      // The link token never leaves the page, even without d.link.js.
+      expect(e.context.page.url).toBe(url + '?a=1');
+    }
+    expect(warned.filter((w) => /did not load/.test(w)).length).toBe(2);
+
+    // Tags: the first call answers false and is dropped with a warning once the chunk failed; so is the next.
+    expect(
+      await page.evaluate(() => (window as any)._df.injectTag({ id: 'a', src: location.origin + '/vendor.js', category: 'essential' })),
+    ).toBe(false);
+    await expect.poll(() => warned.filter((w) => /d\.tags\.js did not load/.test(w)).length).toBe(1);
+    expect(
+      await page.evaluate(() => (window as any)._df.injectTag({ id: 'b', src: location.origin + '/vendor.js', category: 'essential' })),
+    ).toBe(false);
+    expect(warned.filter((w) => /d\.tags\.js did not load/.test(w)).length).toBe(2);
+    expect(await page.evaluate(() => document.querySelectorAll('script[src*="vendor.js"]').length)).toBe(0);
+
+    // A CMP whose readers did not load: events wait for consent as with a CMP that never answers,
+    // and consent() still releases them.
+    await page.evaluate(() => (window as any)._df.init({ cmp: 'onetrust' }));
+    await page.evaluate(() => (window as any)._df.track('held'));
+    await expect.poll(() => warned.filter((w) => /d\.cmp\.js did not load/.test(w)).length).toBe(1);
+    await page.evaluate(() => (window as any)._df.consent({ analytics: true }));
+    await expect.poll(async () => names(await gw.events())).toContain('held');
+  });
+
+  test('a chunk that stalls holds the start at most 3 s: then the page view starts without it, calls in order', async ({
+    page,
+    gw,
+    site,
+  }) => {
+    // d.ids.js never answers.
+    await page.route('**/d.ids.js', () => {});
+    await page.goto(
+      site.set(
+        '/chunks/stall',
+        await stubPage(gw, { full: true, body: `<script>_df.init({ vendorIds: ['ga'] }); _df.track('queued')</script>` }),
+      ),
+      // (A script that never answers holds the window's load event back, as any script would.)
+      { waitUntil: 'domcontentloaded' },
+    );
+    await collectorLoaded(page);
+    // Made while the start waits: they keep their place after the stub's calls.
+    await page.evaluate(() => (window as any)._df.track('while_waiting'));
+    const evs = await gw.waitFor(3, 15000);
+    expect(names(evs)).toEqual(['page', 'queued', 'while_waiting']);
+    for (const e of evs) expect(e.context.vendorIds).toBeUndefined();
+  });
+
+  test('tag calls made while d.tags.js loads answer false and apply in order when it comes', async ({ page, gw, site }) => {
+    await page.goto(site.set('/chunks/tag-order', await stubPage(gw, { full: true })));
+    await collectorLoaded(page);
+    await gw.waitFor(1);
+    const r = await page.evaluate(() => {
+      const df = (window as any)._df;
+      const t = (id: string) => ({ id, src: location.origin + '/vendor.js?' + id, category: 'essential', attributes: { id } });
+      return [df.injectTag(t('a')), df.injectTag(t('b')), df.removeTag({ id: 'a' }), df.injectTag(t('a2'))];
+    });
+    expect(r).toEqual([false, false, false, false]);
+    await tagsLoaded(page);
+    // In call order: a in, b in, a out (had the removal come first, a would still be there), a2 in.
+    await expect
+      .poll(() => page.evaluate(() => Array.from(document.querySelectorAll('script[src*="/vendor.js"]')).map((s) => s.id)))
+      .toEqual(['b', 'a2']);
+    // Loaded: answers at once.
+    expect(await page.evaluate(() => (window as any)._df.removeTag({ id: 'b' }))).toBe(true);
+  });
+});
