@@ -233,3 +233,22 @@ test.describe('chunks of d.full.js', () => {
     expect(await page.evaluate(() => (window as any)._df.removeTag({ id: 'b' }))).toBe(true);
   });
 });
+
+test('leaving the page while the start waits for a chunk: what was queued is delivered, not lost', async ({ page, gw, site }) => {
+  // d.ids.js never answers: the start would wait its 3 s.
+  await page.route('**/d.ids.js', () => {});
+  site.set('/chunks/elsewhere', '<!doctype html><title>no collector here</title>');
+  await page.goto(
+    site.set(
+      '/chunks/leave',
+      await stubPage(gw, { full: true, body: `<script>_df.init({ vendorIds: ['ga'] }); _df.track('queued')</script>` }),
+    ),
+    { waitUntil: 'domcontentloaded' },
+  );
+  await collectorLoaded(page);
+  await page.evaluate(() => (window as any)._df.track('before_leaving'));
+  // Away at once, to a page without the collector: only this page's unload can send them.
+  await page.goto(site.url + '/chunks/elsewhere', { waitUntil: 'commit' });
+  const evs = await gw.waitFor(3, 10000);
+  expect(names(evs)).toEqual(['page', 'queued', 'before_leaving']);
+});

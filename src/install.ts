@@ -123,6 +123,10 @@ export function install(w: any, base: Options): any {
     let started = 0;
     const end = () => started++ || go({ ...chunks });
     setTimeout(end, CHUNK_WAIT);
+    // Leaving the page meanwhile starts it at once: what was queued is stored and goes with the
+    // unload plan (hidden comes before pagehide, whose own dispatch is too late for the collector's).
+    listen(document, 'visibilitychange', () => document.hidden && end());
+    listen(window, 'pagehide', end);
     for (const n of need) loadChunk(n, opts.nonce, (m: any) => ((chunks[n] = m), --left || end()));
   }
 
