@@ -14,13 +14,9 @@ import { transform } from 'esbuild';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import { buildStub } from './snippet/build.mjs';
+import { CHUNKS } from './scripts/chunks.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-
-/** The chunks and their modules, as src/load-chunk.ts lists them (one list). */
-const CHUNKS = [
-  ...readFileSync(new URL('./src/load-chunk.ts', import.meta.url), 'utf8').matchAll(/(\w+): \(\) => import\('\.\/([\w/-]+)'\)/g),
-].map(([, name, path]) => ({ name, path: `src/${path}.ts` }));
 
 /** The SRI value of a built file. */
 const sri = (file) => 'sha256-' + createHash('sha256').update(readFileSync(file)).digest('base64');

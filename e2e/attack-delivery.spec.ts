@@ -167,9 +167,12 @@ test('A9. three tabs: login in A, group in B, C closed mid-flight; identities me
   await gw.faults({ delayMs: 1500 });
   await fire(c, 'a9c', 30, 0, 1000);
   await a.evaluate(() => (window as any)._df.identify('u1', { plan: 'pro' }));
+  // localStorage reaches another tab's renderer a moment later: act there once it has (D1).
+  await sees(b, (s) => s.userId == 'u1');
   await b.evaluate(() => (window as any)._df.group('g1', { name: 'Acme' }));
   await c.close();
   await b.evaluate(() => (window as any)._df.track('evt', { scenario: 'a9b', n: 0 }));
+  await sees(a, (s) => s.groupId == 'g1');
   await a.evaluate(() => (window as any)._df.identify('u1', { seat: 2 }));
   await a.evaluate(() => (window as any)._df.track('evt', { scenario: 'a9a', n: 0 }));
   await gw.faults({ clear: true });

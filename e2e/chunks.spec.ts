@@ -252,3 +252,48 @@ test('leaving the page while the start waits for a chunk: what was queued is del
   const evs = await gw.waitFor(3, 10000);
   expect(names(evs)).toEqual(['page', 'queued', 'before_leaving']);
 });
+
+for (const file of ['d.js', 'd.full.js'])
+  test(`DOM clobbering (${file}): an <img name="currentScript"> chooses neither the endpoint nor where chunks come from`, async ({
+    page,
+    gw,
+    site,
+  }) => {
+    const reqs: string[] = [];
+    page.on('request', (r) => reqs.push(r.url()));
+    site.set('/evil/d.ids.js', 'window.pwned = 1', { 'content-type': 'text/javascript' });
+    // User content the page lets through (an image with data- attributes), and the collector
+    // injected by a tag manager after load, so that document.currentScript is what decides.
+    const body =
+      `<img name="currentScript" src="${site.url}/evil/${file}" data-pipeline-key="${KEY}" data-endpoint="${site.url}/evil" data-vendor-ids="ga">` +
+      `<script>addEventListener('load', () => { const s = document.createElement('script'); s.src = '${gw.url}/${file}';` +
+      ` s.dataset.pipelineKey = '${KEY}'; s.dataset.vendorIds = 'ga'; document.head.append(s); })</script>`;
+    await page.goto(site.set('/chunks/clobber', htmlPage('', body)));
+    // The page event reached the real gateway: the collector started (after any chunk it fetched).
+    expect(names(await gw.waitFor(1))).toEqual(['page']);
+    expect(reqs.filter((u) => u.includes('/evil/') && !/\/evil\/d(\.full)?\.js$/.test(u))).toEqual([]);
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
+  });
+
+test('the link token never reaches an event, its referrer or the address bar, even without d.link.js', async ({ page, gw, site }) => {
+  await page.route('**/d.link.js', (route) => route.abort());
+  const body = `<script>_df.init({ crossDomain: { linkedDomains: ['example.org'] } })</script><a id="next" href="/chunks/tok/next">next</a>`;
+  const land = site.set('/chunks/tok', await stubPage(gw, { full: true, body }));
+  site.set('/chunks/tok/next', await stubPage(gw, { full: true, body }));
+  // A page without the collector whose own URL has a token links here: the token is in the referrer.
+  site.set('/chunks/plain', htmlPage('', `<a id="go" href="/chunks/tok">go</a>`));
+  await page.goto(site.url + '/chunks/plain?_dfl=abc.123.xyz');
+  await page.click('#go');
+  await collectorLoaded(page);
+  let evs = await gw.waitFor(1);
+  expect(evs[0].context.page.referrer).toBe(site.url + '/chunks/plain');
+  // Landing with a token, d.link.js blocked: the address bar is cleaned all the same.
+  await page.goto(land + '?a=1&_dfl=abc.123.xyz#h');
+  await expect.poll(() => page.url()).toBe(land + '?a=1#h');
+  // A client-side navigation (its referrer is the landing URL as the page had it), and the next page view.
+  await page.evaluate(() => history.pushState({}, '', '/chunks/tok/b'));
+  await page.click('#next');
+  evs = await gw.waitFor(4);
+  expect(names(evs)).toEqual(['page', 'page', 'page', 'page']);
+  for (const e of evs) expect(JSON.stringify(e.context.page)).not.toContain('_dfl');
+});

@@ -954,6 +954,51 @@ test.describe('strict CSP: no violation, events arrive', () => {
     await cspCheck(page, g, gw, ['page', 'csp_inline', 'csp_live']);
   });
 
+  test('d.full.js and its four chunks under a hash-only script-src, with the tag and hashes exactly as `npm run snippet -- --integrity` prints them', async ({
+    page,
+    gw,
+    site,
+  }) => {
+    const g = await guard(page);
+    const r = spawnSync(
+      process.execPath,
+      [
+        'scripts/snippet.mjs',
+        '--src',
+        gw.url + '/d.full.js',
+        '--key',
+        KEY,
+        '--integrity',
+        '--cmp',
+        'custom',
+        '--vendor-ids',
+        'ga',
+        '--linked-domains',
+        'example.org',
+      ],
+      { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    const tag = r.stdout.trim();
+    // The stub's sha256, d.full.js's sha384 (not d.js's), and one sha256 per chunk.
+    const sources = /script-src ((?:'sha\d+-[^']+' ?)+)/.exec(r.stderr)![1].trim();
+    expect(sources.split(' ').map((x) => x.slice(1, 7))).toEqual(['sha256', 'sha384', 'sha256', 'sha256', 'sha256', 'sha256']);
+    expect(sources).toContain(sriHash(dist('d.full.js')));
+    const inline = `_df.consent({ analytics: true }); _df.injectTag({ id: 't', src: location.origin + '/nope.js', category: 'essential' }); _df.track('csp_inline')`;
+    const csp = `default-src 'none'; script-src ${sources} ${cspHash(inline)}; connect-src ${origin(gw.url)}; base-uri 'none'; object-src 'none'`;
+    const loaded: string[] = [];
+    page.on('response', (res) => /\/d\.(cmp|ids|link|tags)\.js$/.test(res.url()) && loaded.push(res.url().replace(/^.*\//, '')));
+    await page.goto(site.set('/csp-hash-full', doc(tag, `<script>${inline}</script>`), { 'Content-Security-Policy': csp }));
+    await collectorLoaded(page);
+    const evs = await gw.waitFor(3);
+    expect(names(evs)).toEqual(['page', 'consent_update', 'csp_inline']);
+    // d.ids.js ran: the events made once analytics was granted carry _ga (README, "Vendor IDs").
+    expect(Object.keys(evs[2].context.vendorIds)).toEqual(['_ga']);
+    await expect.poll(() => loaded.slice().sort()).toEqual(['d.cmp.js', 'd.ids.js', 'd.link.js', 'd.tags.js']);
+    // The injected tag (not listed in the CSP) is the page's business; the collector's own files raise nothing.
+    expect((await g.violations()).filter((v: any) => !/nope\.js/.test(JSON.stringify(v)))).toEqual([]);
+  });
+
   test('connect-src limited to the gateway: the unload path (keepalive fetch / sendBeacon) raises no violation either', async ({
     page,
     gw,

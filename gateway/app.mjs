@@ -17,6 +17,7 @@ import { createGate, createGcValve, createRateLimiter, createRing } from './limi
 import { debugAccessProblem, isOwnOrigin, originAllowed, parseAllowedOrigins, stateChangeProblem } from './security.mjs';
 import { vendorCookies } from './cookies.mjs';
 import { GIF, PIXEL_TYPES, pixelEvent } from './pixel.mjs';
+import { CHUNKS } from '../scripts/chunks.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_DIST = resolve(HERE, '..', 'dist');
@@ -832,9 +833,7 @@ export async function createGateway(options = {}) {
     ['/d.js', { GET: distFile('d.js') }],
     ['/d.full.js', { GET: distFile('d.full.js') }],
     // d.full.js's chunks, loaded from beside it (src/load-chunk.ts lists them).
-    ...['cmp', 'ids', 'link', 'tags'].map(
-      (n) => /** @type {[string, Record<string, Handler>]} */ ([`/d.${n}.js`, { GET: distFile(`d.${n}.js`) }]),
-    ),
+    ...CHUNKS.map(({ name }) => /** @type {[string, Record<string, Handler>]} */ ([`/d.${name}.js`, { GET: distFile(`d.${name}.js`) }])),
     ['/snippet.min.js', { GET: distFile('snippet.min.js') }],
     ['/', { GET: demoPage }],
     ['/demo.js', { GET: asset('demo.js', TYPES.js) }],

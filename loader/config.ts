@@ -7,9 +7,13 @@
 // a script tag with data-pipeline-key is the fallback.
 import type { Options } from '../src/types';
 
-/** d.js's own script tag (read while d.js first runs: currentScript is null later). */
-export const ownScript = (d: Document): HTMLScriptElement | null =>
-  (d.currentScript as HTMLScriptElement | null) || d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
+/**
+ * d.js's own script tag (read while d.js first runs: currentScript is null later). Only a real
+ * <script>: a page's `<img name="currentScript" data-pipeline-key=...>` shadows
+ * document.currentScript (DOM clobbering) and must not choose the endpoint or the chunks' origin.
+ */
+export const ownScript = (d: Document, s?: any): HTMLScriptElement | null =>
+  (s = d.currentScript) instanceof HTMLScriptElement ? s : d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
 
 export function scriptConfig(d: Document): Options | undefined {
   const s = ownScript(d);

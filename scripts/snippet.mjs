@@ -3,9 +3,11 @@
 //   [--require-consent [CATEGORY]] [--cmp NAME] [--vendor-ids ga,meta,...] [--linked-domains a.com,b.org] [--noscript]
 // Prints the paste-ready <script> tag on stdout; its size and CSP hash go to stderr.
 import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildStub, snippetTag, cspHash, sriHash } from '../snippet/build.mjs';
+import { CHUNKS } from './chunks.mjs';
 
 const USAGE =
   'usage: npm run -s snippet -- --src https://data.example.com/d.js --key dk_live_... [--global _df] [--endpoint URL] [--integrity] [--nonce VALUE]\n' +
@@ -50,18 +52,34 @@ const o = {
   linkedDomains: v['linked-domains'],
   noscript: v.noscript,
 };
+// The built file --src names (d.js or d.full.js; another name: d.js's bytes), for --integrity.
+const name = /\/d\.full\.js(\?|#|$)/.test(v.src) ? 'd.full.js' : 'd.js';
+const built = (f) => new URL('../dist/' + f, import.meta.url);
 if (v.integrity) {
-  const file = new URL('../dist/d.js', import.meta.url);
-  if (!existsSync(file)) {
-    console.error('dist/d.js is missing: run `npm run build` first (the integrity hash is of the built file)');
+  if (!existsSync(built(name))) {
+    console.error(`dist/${name} is missing: run \`npm run build\` first (the integrity hash is of the built file)`);
     process.exit(1);
   }
-  o.integrity = sriHash(readFileSync(file));
+  o.integrity = sriHash(readFileSync(built(name)));
 }
+// d.full.js loads its chunks with their sha256 as `integrity` (README, "Builds"): a hash-only CSP
+// lists those too.
+const chunks =
+  v.integrity && name == 'd.full.js'
+    ? ['cmp', 'ids', 'link', 'tags'].map(
+        (c) =>
+          `'sha256-${createHash('sha256')
+            .update(readFileSync(built(`d.${c}.js`)))
+            .digest('base64')}'`,
+      )
+    : [];
 const code = await buildStub(o);
 console.log(await snippetTag(o));
 console.error(`\n${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip`);
 console.error(
   `CSP without a nonce: script-src ${cspHash(code)} ` +
-    (v.integrity ? `'${o.integrity}'` : `plus 'strict-dynamic' or the d.js origin (or use --integrity and its sha384)`),
+    (v.integrity
+      ? [`'${o.integrity}'`, ...chunks].join(' ') +
+        (chunks.length ? ` (${name}, then its chunks ${CHUNKS.map((c) => `d.${c.name}.js`).join(', ')})` : '')
+      : `plus 'strict-dynamic' or the ${name} origin (or use --integrity and its sha384)`),
 );

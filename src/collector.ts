@@ -93,6 +93,13 @@ export function createCollector(options: Options, chunks: Partial<Chunks> = {}):
       () => landingUrl,
       options.cookieDomain,
     );
+  // The link token (_dfl, full build) never reaches an event's URL or referrer, and with
+  // crossDomain it leaves the address bar now, before the first event, whether d.link.js came or not.
+  const href = location.href;
+  if (__FULL__ && options.crossDomain && withoutToken(href) != href)
+    try {
+      history.replaceState(history.state, '', withoutToken(href));
+    } catch {}
   const linker =
     __FULL__ &&
     chunks.link &&
@@ -101,6 +108,7 @@ export function createCollector(options: Options, chunks: Partial<Chunks> = {}):
       () => (gate._state() == GRANTED ? gate._canonical() : {}),
       () => id._user.anonymousId,
       id._adopt!,
+      href,
     );
 
   /**
@@ -109,10 +117,14 @@ export function createCollector(options: Options, chunks: Partial<Chunks> = {}):
    * the anonymousId only).
    */
   function emit(type: DataflyEvent['type'], fields: Dict, time: number, url: string, ids?: any): boolean {
-    // A queued call's URL may still carry the link token (_dfl): never sent (also when d.link.js
-    // did not load).
-    if (__FULL__ && options.crossDomain) url = withoutToken(url);
-    const e = buildEvent(type, fields, ids || id._user, browserContext(url, referrer), time);
+    // A queued call's URL, or the referrer, may still carry a link token (_dfl): never sent.
+    const e = buildEvent(
+      type,
+      fields,
+      ids || id._user,
+      __FULL__ ? browserContext(withoutToken(url), withoutToken(referrer)) : browserContext(url, referrer),
+      time,
+    );
     const st = ids ? GRANTED : gate._state();
     if (st == GRANTED) return send(e, ids); // (ids: at once)
     // Denied: dropped, each one said in debug mode.

@@ -4,13 +4,14 @@
 //   ("open in new tab") and submit: a link or form whose target host is, or is a subdomain of, a
 //   linked domain (and is not this host) gets `_dfl=<token>` at that moment (before any #hash; a GET
 //   form gets a hidden input, since the browser replaces the action's query with the form's fields).
-// - Destination: when the collector is created, before any event, `_dfl` leaves the address bar
-//   (history.replaceState; event URLs are cleaned by the collector) and the token is read; once
+// - Destination: the collector, when created, takes `_dfl` out of the address bar
+//   (history.replaceState) and out of every event URL and referrer, with or without this chunk,
+//   and hands the landing URL here, where the token is read; once
 //   analytics is granted, the next event sent adopts its anonymousId (unless the visitor has one
 //   stored here) and carries it as `context.linkedAnonymousId`.
 import type { DataflyEvent, Dict } from './types';
 import { listen } from './listen';
-import { PARAM, makeToken, readToken, withToken, withoutToken } from './link-token';
+import { PARAM, makeToken, readToken, withToken } from './link-token';
 
 /**
  * Returns the hook the collector runs on every event it sends.
@@ -18,10 +19,17 @@ import { PARAM, makeToken, readToken, withToken, withoutToken } from './link-tok
  * @param consent the consent categories now ({} while the gate is not granted)
  * @param anon    the anonymousId now
  * @param adopt   takes a linked anonymousId (identity keeps a stored one instead)
+ * @param landing the landing URL as it came, token included
  * (Plain functions, not the identity object: this module is a chunk of its own in d.full.js,
  * minified apart from the collector, so no mangled member may cross between them.)
  */
-export function createLinker(o: any, consent: () => Dict, anon: () => string, adopt: (id: string) => void): (e: DataflyEvent) => void {
+export function createLinker(
+  o: any,
+  consent: () => Dict,
+  anon: () => string,
+  adopt: (id: string) => void,
+  landing: string,
+): (e: DataflyEvent) => void {
   const domains: string[] = [];
   try {
     for (const d of o.linkedDomains) domains[domains.length] = String(d).toLowerCase();
@@ -47,12 +55,8 @@ export function createLinker(o: any, consent: () => Dict, anon: () => string, ad
       } else el.setAttribute(attr, withToken(u, token));
     });
 
-  const m = /[?&]_dfl=([^&#]*)/.exec(location.href);
+  const m = /[?&]_dfl=([^&#]*)/.exec(landing);
   let pending = m && readToken(m[1], Date.now(), browser);
-  if (m)
-    try {
-      history.replaceState(history.state, '', withoutToken(location.href));
-    } catch {}
   return (e) => {
     if (pending && analytics()) {
       adopt(pending);
