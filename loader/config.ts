@@ -13,7 +13,7 @@ import type { Options } from '../src/types';
  * document.currentScript (DOM clobbering) and must not choose the endpoint or the chunks' origin.
  */
 export const ownScript = (d: Document, s?: any): HTMLScriptElement | null =>
-  (s = d.currentScript) instanceof HTMLScriptElement ? s : d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
+  (s = d.currentScript)?.tagName == 'SCRIPT' ? s : d.querySelector<HTMLScriptElement>('script[data-pipeline-key]');
 
 export function scriptConfig(d: Document): Options | undefined {
   const s = ownScript(d);

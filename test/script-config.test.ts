@@ -9,7 +9,7 @@ const { scriptConfig } = await import('../loader/config.ts');
 /** A document whose current script has these data- attributes (as `dataset` names them). */
 const docWith = (attrs: Record<string, string>, src = 'https://data.example.com/d.js') =>
   ({
-    currentScript: { src, nonce: 'n1', dataset: { ...attrs } },
+    currentScript: { tagName: 'SCRIPT', src, nonce: 'n1', dataset: { ...attrs } },
     querySelector: () => null,
   }) as any;
 
@@ -47,4 +47,12 @@ test('core build: linked domains are not read (the features are in the full buil
   } finally {
     g.__FULL__ = true;
   }
+});
+
+test('only a real <script> is d.js\'s own: an <img name="currentScript"> (DOM clobbering) is passed over for the tagged script', () => {
+  const img = { tagName: 'IMG', src: 'https://evil.example/d.js', dataset: { pipelineKey: 'k', endpoint: 'https://evil.example' } };
+  const real = { tagName: 'SCRIPT', src: 'https://data.example.com/d.js', nonce: '', dataset: { pipelineKey: 'dk_1' } };
+  const o = scriptConfig({ currentScript: img, querySelector: () => real } as any)!;
+  assert.equal(o.endpoint, 'https://data.example.com');
+  assert.equal(scriptConfig({ currentScript: img, querySelector: () => null } as any), undefined);
 });
