@@ -253,7 +253,9 @@ test.describe('tags', () => {
     expect(states.find((s) => s.startsWith('now:'))).not.toBe('now:complete');
     expect(states.find((s) => s.startsWith('onload:'))).toBe('onload:complete');
     expect(states.some((s) => s.startsWith('idle:'))).toBe(true);
-    expect(states.indexOf(states.find((s) => s.startsWith('now:'))!)).toBe(0);
+    // 'now' is added at once, the others later: first in the document (scripts that are added
+    // together may run in any order: their fetches race).
+    expect(await page.evaluate(() => Array.from(document.querySelectorAll('script[src*="/vendor.js"]')).map((s) => s.id)[0])).toBe('now');
   });
 
   test('CSP nonce: d.js gets the stub nonce and passes it to injected tags, which run under script-src nonce', async ({

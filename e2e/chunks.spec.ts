@@ -297,3 +297,29 @@ test('the link token never reaches an event, its referrer or the address bar, ev
   expect(names(evs)).toEqual(['page', 'page', 'page', 'page']);
   for (const e of evs) expect(JSON.stringify(e.context.page)).not.toContain('_dfl');
 });
+
+test("the npm package's chunks are import()s: an unbundled ES module page fetches only the ones its options need, and they work", async ({
+  page,
+  gw,
+  site,
+}) => {
+  const seen: string[] = [];
+  page.on('request', (r) => /\/npm\//.test(r.url()) && seen.push(new URL(r.url()).pathname));
+  site.set('/index.mjs', readFileSync(new URL('index.mjs', DIST), 'utf8'), { 'content-type': 'text/javascript' });
+  for (const f of ['watch', 'vendor-ids', 'link-decoration', 'tags'])
+    site.set(`/npm/${f}.mjs`, readFileSync(new URL(`npm/${f}.mjs`, DIST), 'utf8'), { 'content-type': 'text/javascript' });
+  const html = htmlPage(
+    `<script type="module">
+      import datafly from '/index.mjs';
+      datafly.init({ pipelineKey: '${KEY}', endpoint: '${gw.url}', vendorIds: ['ga'] });
+      datafly.injectTag({ id: 't', src: location.origin + '/vendor.js', category: 'essential' });
+      datafly.track('npm_event');
+    </script>`,
+  );
+  await page.goto(site.set('/chunks/npm', html));
+  const evs = await gw.waitFor(2);
+  expect(names(evs)).toEqual(['page', 'npm_event']);
+  for (const e of evs) expect(Object.keys(e.context.vendorIds)).toEqual(['_ga']);
+  await page.waitForFunction(() => (window as any).vendorLoaded === true);
+  expect(seen.sort()).toEqual(['/npm/tags.mjs', '/npm/vendor-ids.mjs']);
+});
