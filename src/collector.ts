@@ -77,10 +77,9 @@ export function createCollector(options: Options, chunks: Partial<Chunks> = {}):
   const CS = '_df_cs';
   // At start, and again when consent lets us read the stored session.
   const land = () => campaign && campaign._land(landingUrl);
-  // Vendor IDs (with the consent that allows storage), link decoration and tags (the gate granted,
-  // and their category): full build
-  // (README, "Vendor IDs and cross-domain links").
-  // (Their chunks load before the start, src/install.ts: one that did not come is said here.)
+  // Vendor IDs (with the consent that allows storage) and link decoration (the gate granted, and
+  // analytics): full build (README, "Vendor IDs and cross-domain links"). Their chunks load before
+  // the start (src/install.ts): one that did not come is said here.
   const missing = (o: string, n: string) => warn(o + ': d.' + n + '.js did not load; started without it');
   if (__FULL__ && options.vendorIds?.length && !chunks.ids) missing('vendorIds', 'ids');
   if (__FULL__ && options.crossDomain && !chunks.link) missing('crossDomain', 'link');

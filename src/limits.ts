@@ -37,7 +37,7 @@ export const LAZY_WRITE = 1000;
 /** The campaign session's stamp is written at most this often, ms. */
 export const SESSION_STAMP = 6e4;
 /**
- * Longest wait for the chunks the first event needs (vendor IDs, cross-domain links; full build),
+ * Longest wait for the chunks the page view starts with (CMP readers, vendor IDs, cross-domain links; full build),
  * ms: the page view starts without a chunk that has not come by then (the CDN stalls), rather than
  * hold every call in memory where an unload would lose them.
  */
