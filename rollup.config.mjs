@@ -1,8 +1,8 @@
 // Builds the shipped files:
 // - dist/d.js: the CDN collector, one self-contained IIFE (loader + core), minified.
-// - dist/d.full.js: the same with the features only some sites use (SPA page views, tag injection,
-//   ...): one source, two builds, by the __FULL__ flag.
-// - dist/d.cmp.js, d.ids.js, d.link.js: the full build's chunks, loaded by d.full.js from beside
+// - dist/d.full.js: the same with the features only some sites use (SPA page views, the campaign
+//   session, gzip, ...): one source, two builds, by the __FULL__ flag.
+// - dist/d.cmp.js, d.ids.js, d.link.js, d.tags.js: the full build's chunks, loaded by d.full.js from beside
 //   itself only when a site turns their feature on (src/load-chunk.ts names them; built first, so
 //   that d.full.js can carry their SRI values).
 // - dist/index.mjs, dist/index.cjs, dist/index.d.ts: the npm package.
@@ -25,29 +25,33 @@ const sri = (file) => 'sha256-' + createHash('sha256').update(readFileSync(file)
  * esbuild as a rollup plugin: resolve extensionless .ts imports and strip types. `script`: the
  * d.full.js build, whose chunks load as scripts (loader/load-chunk.ts instead of src/load-chunk.ts).
  */
-const ts = (full = true, script = false) => ({
-  name: 'esbuild-ts',
-  buildStart() {
-    this.sri = script ? JSON.stringify(Object.fromEntries(CHUNKS.map(({ name }) => [name, sri(`dist/d.${name}.js`)]))) : '{}';
-  },
-  async resolveId(id, importer) {
-    if (script && id == './load-chunk') return new URL('./loader/load-chunk.ts', import.meta.url).pathname;
-    if (importer && id.startsWith('.') && !/\.\w+$/.test(id)) {
-      return this.resolve(id + '.ts', importer, { skipSelf: true });
-    }
-  },
-  async transform(code, id) {
-    if (!id.endsWith('.ts')) return;
-    const r = await transform(code, {
-      loader: 'ts',
-      target: 'es2020',
-      sourcefile: id,
-      sourcemap: true,
-      define: { __VERSION__: JSON.stringify(version), __FULL__: String(full), __SRI__: this.sri },
-    });
-    return { code: r.code, map: r.map };
-  },
-});
+const ts = (full = true, script = false) => {
+  let sris = '{}';
+  return {
+    name: 'esbuild-ts',
+    buildStart() {
+      // (The chunks' builds come first in the list below: their files exist by now.)
+      if (script) sris = JSON.stringify(Object.fromEntries(CHUNKS.map(({ name }) => [name, sri(`dist/d.${name}.js`)])));
+    },
+    async resolveId(id, importer) {
+      if (script && id == './load-chunk') return new URL('./loader/load-chunk.ts', import.meta.url).pathname;
+      if (importer && id.startsWith('.') && !/\.\w+$/.test(id)) {
+        return this.resolve(id + '.ts', importer, { skipSelf: true });
+      }
+    },
+    async transform(code, id) {
+      if (!id.endsWith('.ts')) return;
+      const r = await transform(code, {
+        loader: 'ts',
+        target: 'es2020',
+        sourcefile: id,
+        sourcemap: true,
+        define: { __VERSION__: JSON.stringify(version), __FULL__: String(full), __SRI__: sris },
+      });
+      return { code: r.code, map: r.map };
+    },
+  };
+};
 
 const min = (extra = {}) =>
   terser({
