@@ -7,16 +7,8 @@ import { parseCookieConsent, readCookiebot } from '../src/cmp/cookiebot';
 import { readDidomi, readDidomiToken } from '../src/cmp/didomi';
 import { readOsano } from '../src/cmp/osano';
 import { readCustom, parseConsentValue } from '../src/cmp/custom';
+import { canon, NONE, ALL } from './support/canonical.ts';
 
-const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({
-  essential: true,
-  functional: f,
-  analytics: a,
-  marketing: m,
-  personalization: p,
-});
-const NONE = canon(false, false, false, false);
-const ALL = canon(true, true, true, true);
 
 test('OneTrust: real OptanonConsent cookies (as document.cookie decodes them) and OnetrustActiveGroups', () => {
   // A first visit (interactionCount=0) that rejected everything but C0001.

@@ -3,14 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readTcf } from '../src/cmp/tcf';
+import { canon } from './support/canonical.ts';
 
-const canon = (f: boolean, a: boolean, m: boolean, p: boolean) => ({
-  essential: true,
-  functional: f,
-  analytics: a,
-  marketing: m,
-  personalization: p,
-});
 const ids = (on: number[], max = 11) => Object.fromEntries(Array.from({ length: max }, (_, i) => [String(i + 1), on.includes(i + 1)]));
 
 /** A TCData as a v2.2 CMP sends it; `over` replaces fields. */

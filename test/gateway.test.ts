@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { createGateway } from '../gateway/app.mjs';
 import { validateEvent, validateBatch, MAX_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../gateway/validate.mjs';
 
-// Valid events and temp files come from the shared gateway test kit.
-import { makeEvent, tmpDir, tmpFile, SEED_GROUP_EXAMPLE, type Ev } from './gateway-kit.ts';
+// Valid events, temp files and the HTTP helpers come from the shared gateway test kit.
+import { makeEvent, tmpDir, tmpFile, call, post, assertError, KEY, SEED_GROUP_EXAMPLE, type Ev, type Gw } from './gateway-kit.ts';
 
 // ---------------------------------------------------------------------------
 describe('validateEvent', () => {
@@ -164,43 +164,6 @@ describe('validateBatch', () => {
 });
 
 // ---------------------------------------------------------------------------
-type Gw = Awaited<ReturnType<typeof createGateway>>;
-const KEY = 'dk_test_abc123';
-
-interface Res {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-async function call(gw: Gw, path: string, init: RequestInit = {}): Promise<Res> {
-  const r = await fetch(gw.url + path, init);
-  const text = await r.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, headers: r.headers, body, text };
-}
-
-const post = (gw: Gw, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  call(gw, path, {
-    method: 'POST',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
-    body: typeof body === 'string' || body instanceof Uint8Array ? (body as any) : JSON.stringify(body),
-  });
-
-function assertError(r: Res, status: number, code: string, message?: RegExp) {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.body?.error?.code, code, r.text);
-  assert.equal(typeof r.body.error.message, 'string');
-  assert.deepEqual(Object.keys(r.body), ['error']);
-  if (message) assert.match(r.body.error.message, message);
-}
-
 /** Raw request that resolves with 'dropped' when the server destroys the socket. */
 function rawPost(gw: Gw, path: string, body: string): Promise<number | 'dropped'> {
   return new Promise((resolve) => {
