@@ -9,7 +9,6 @@ import { readOsano } from '../src/cmp/osano';
 import { readCustom, parseConsentValue } from '../src/cmp/custom';
 import { canon, NONE, ALL } from './support/canonical.ts';
 
-
 test('OneTrust: real OptanonConsent cookies (as document.cookie decodes them) and OnetrustActiveGroups', () => {
   // A first visit (interactionCount=0) that rejected everything but C0001.
   const rejected = decodeURIComponent(
