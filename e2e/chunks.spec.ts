@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import type { Gw } from './support/events';
+import type { Site } from './support/site';
 import { test, expect, stubPage, collectorLoaded, names, tagsLoaded, KEY } from './support/fixtures';
 import { htmlPage } from './support/page';
 
@@ -22,6 +24,18 @@ function warnings(page: Page): string[] {
   const out: string[] = [];
   page.on('console', (m) => m.type() == 'warning' && out.push(m.text()));
   return out;
+}
+
+/**
+ * Opens a d.full.js page with vendor IDs on whose d.ids.js never answers (the start waits its 3 s)
+ * and a track('queued') in the stub; resolves once the collector is installed, still waiting.
+ */
+async function openStalled(page: Page, gw: Gw, site: Site, path: string): Promise<void> {
+  await page.route('**/d.ids.js', () => {});
+  const body = `<script>_df.init({ vendorIds: ['ga'] }); _df.track('queued')</script>`;
+  // (A script that never answers holds the window's load event back, as any script would.)
+  await page.goto(site.set(path, await stubPage(gw, { full: true, body })), { waitUntil: 'domcontentloaded' });
+  await collectorLoaded(page);
 }
 
 const DIST = new URL('../dist/', import.meta.url);
@@ -196,17 +210,7 @@ test.describe('chunks of d.full.js', () => {
     gw,
     site,
   }) => {
-    // d.ids.js never answers.
-    await page.route('**/d.ids.js', () => {});
-    await page.goto(
-      site.set(
-        '/chunks/stall',
-        await stubPage(gw, { full: true, body: `<script>_df.init({ vendorIds: ['ga'] }); _df.track('queued')</script>` }),
-      ),
-      // (A script that never answers holds the window's load event back, as any script would.)
-      { waitUntil: 'domcontentloaded' },
-    );
-    await collectorLoaded(page);
+    await openStalled(page, gw, site, '/chunks/stall');
     // Made while the start waits: they keep their place after the stub's calls.
     await page.evaluate(() => (window as any)._df.track('while_waiting'));
     const evs = await gw.waitFor(3, 15000);
@@ -235,17 +239,8 @@ test.describe('chunks of d.full.js', () => {
 });
 
 test('leaving the page while the start waits for a chunk: what was queued is delivered, not lost', async ({ page, gw, site }) => {
-  // d.ids.js never answers: the start would wait its 3 s.
-  await page.route('**/d.ids.js', () => {});
   site.set('/chunks/elsewhere', '<!doctype html><title>no collector here</title>');
-  await page.goto(
-    site.set(
-      '/chunks/leave',
-      await stubPage(gw, { full: true, body: `<script>_df.init({ vendorIds: ['ga'] }); _df.track('queued')</script>` }),
-    ),
-    { waitUntil: 'domcontentloaded' },
-  );
-  await collectorLoaded(page);
+  await openStalled(page, gw, site, '/chunks/leave');
   await page.evaluate(() => (window as any)._df.track('before_leaving'));
   // Away at once, to a page without the collector: only this page's unload can send them.
   await page.goto(site.url + '/chunks/elsewhere', { waitUntil: 'commit' });
