@@ -195,20 +195,15 @@ test.describe('tags', () => {
     errors,
   }) => {
     await delayCollector(page, 300);
-    const url = site.set(
-      '/tags/gated',
-      await stubPage(gw, {
-        full: true,
-        body: `<script>_df.init({ cmp: 'onetrust' });
+    await withStub(page, gw, site, '/tags/gated', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'onetrust' });
         _df.injectTag({ id: 'ads', src: location.origin + '/vendor.js?ads', attributes: { id: 'ads' } });
         _df.injectTag({ id: 'stats', src: location.origin + '/vendor.js?stats', category: 'analytics', attributes: { id: 'stats' } });
         _df.injectTag({ id: 'gone', src: location.origin + '/vendor.js?gone', category: 'analytics' });
         _df.removeTag({ id: 'gone' });
       </script>${oneTrustBanner()}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    });
     await page.waitForTimeout(500);
     expect(await scripts(page)).toEqual([]);
     expect(await page.evaluate(() => (window as any)._df.injectTag({ id: 'ads', src: location.origin + '/vendor.js?ads2' }))).toBe(false); // pending id: still a duplicate

@@ -35,17 +35,12 @@ const consentOf = (page: Page) => page.evaluate(() => (window as any)._df.getCon
 
 test.describe('TCF: a CMP or a collector that comes after load', () => {
   test('the CMP arrives 1.5 s after window.load: it is found and its answer read', async ({ page, gw, site, errors }) => {
-    const url = site.set(
-      '/cmp/tcf-late',
-      await stubPage(gw, {
-        full: true,
-        head: tcfScript(),
-        body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>${tcfBanner()}
+    await withStub(page, gw, site, '/cmp/tcf-late', {
+      full: true,
+      head: tcfScript(),
+      body: `<script>_df.init({ cmp: 'tcf', requireConsent: true })</script>${tcfBanner()}
 <script>addEventListener('load', function () { setTimeout(__installTcf, 1500); });</script>`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    });
     await page.waitForFunction(() => typeof (window as any).__tcfapi == 'function');
     await stillAt(page, gw, 0, 800);
     await page.click('#tcf-measure'); // purposes 1 + 8: analytics
@@ -140,12 +135,10 @@ test.describe('TCF: the CMP in a parent frame, through __tcfapiLocator and postM
 
 test.describe("cmp: 'auto' and OneTrust's OptanonWrapper", () => {
   test('no OneTrust on the page: no OptanonWrapper, no global but the one', async ({ page, gw, site, errors }) => {
-    const url = site.set(
-      '/cmp/auto-none',
-      await stubPage(gw, { full: true, body: `<script>window.__keys = Object.keys(window); _df.init({ cmp: 'auto' })</script>` }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/auto-none', {
+      full: true,
+      body: `<script>window.__keys = Object.keys(window); _df.init({ cmp: 'auto' })</script>`,
+    });
     await page.waitForTimeout(1500);
     expect(await page.evaluate(() => 'OptanonWrapper' in window)).toBe(false);
     const added = await page.evaluate(() => Object.keys(window).filter((k) => k != '__keys' && (window as any).__keys.indexOf(k) < 0));
@@ -154,15 +147,10 @@ test.describe("cmp: 'auto' and OneTrust's OptanonWrapper", () => {
   });
 
   test('OneTrust arriving after load is wrapped then, and its answer read', async ({ page, gw, site, errors }) => {
-    const url = site.set(
-      '/cmp/auto-ot-late',
-      await stubPage(gw, {
-        full: true,
-        body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${oneTrustBanner()}${oneTrustSdk(800)}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/auto-ot-late', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'auto', requireConsent: true })</script>${oneTrustBanner()}${oneTrustSdk(800)}`,
+    });
     expect(await page.evaluate(() => typeof (window as any).OptanonWrapper)).toBe('undefined');
     await page.waitForFunction(() => (window as any).oneTrustArrived);
     await expect.poll(() => page.evaluate(() => typeof (window as any).OptanonWrapper)).toBe('function');
@@ -184,15 +172,10 @@ test.describe('Didomi', () => {
     site,
     errors,
   }) => {
-    const url = site.set(
-      '/cmp/didomi',
-      await stubPage(gw, {
-        full: true,
-        body: `<script>_df.init({ cmp: 'didomi', requireConsent: true, consentSource: { format: 'json', map: { 'analytics-XYZ123': 'analytics' } } })</script>${didomiPage({ afterLoadMs: 600 })}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/didomi', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'didomi', requireConsent: true, consentSource: { format: 'json', map: { 'analytics-XYZ123': 'analytics' } } })</script>${didomiPage({ afterLoadMs: 600 })}`,
+    });
     await page.waitForFunction(() => (window as any).didomiLoaded);
     await stillAt(page, gw, 0, 800);
     expect(await page.evaluate(() => 'didomiOnReady' in window && !('Optanon' in window))).toBe(true);

@@ -163,10 +163,8 @@ test('queued calls keep their own time and page URL', async ({ page, gw, site })
 
 test('replay is strictly FIFO: queued, re-entrant, ready and live calls keep their place', async ({ page, gw, site }) => {
   await delayCollector(page, 800);
-  const url = site.set(
-    '/fifo',
-    await stubPage(gw, {
-      body: `<script>
+  await withStub(page, gw, site, '/fifo', {
+    body: `<script>
       window.order = [];
       _df.track('q1', { get sneaky() { _df.track('reentrant'); return 1; } });
       _df.ready(function () { window.order.push('ready1'); _df.track('from_ready'); });
@@ -174,10 +172,7 @@ test('replay is strictly FIFO: queued, re-entrant, ready and live calls keep the
       _df.identify('u-1');
       _df.track('q3');
     </script>`,
-    }),
-  );
-  await page.goto(url);
-  await collectorLoaded(page);
+  });
   // Ready callbacks registered after load run at once.
   const late = await page.evaluate(() => {
     let ran = false;

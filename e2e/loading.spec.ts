@@ -3,7 +3,7 @@
 // entries, a kept stub with the npm package, a page's own plain `_df` array.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, delayCollector, collectorLoaded, KEY, names } from './support/fixtures';
+import { withStub, test, expect, stubPage, delayCollector, collectorLoaded, KEY, names } from './support/fixtures';
 import { guard, dfLines, stubCode, doc } from './support/hostile-kit';
 import { snippetTag } from '../snippet/build.mjs';
 
@@ -40,14 +40,9 @@ test.describe('configuration cannot race: nothing starts before the document is 
   }) => {
     const g = await guard(page);
     await gapUntilCollector(page, '/gap.js');
-    const url = site.set(
-      '/late-init',
-      await stubPage(gw, {
-        body: `<script>_df.track('before_gap')</script><script src="/gap.js"></script><script>_df.init({ requireConsent: true }); _df.track('after_init')</script>`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/late-init', {
+      body: `<script>_df.track('before_gap')</script><script src="/gap.js"></script><script>_df.init({ requireConsent: true }); _df.track('after_init')</script>`,
+    });
     await page.evaluate(() => (window as any)._df.flush());
     // Nothing stored, nothing sent: the init applied before the collector started.
     expect(await stored(page)).toEqual({ cookie: false, keys: [] });

@@ -1,7 +1,7 @@
 // A page's own "__proto__" keys (JSON.parse makes them) in properties and traits arrive as
 // ordinary keys, through the stub, the copy and the trait merge; no prototype changes anywhere
 // (README, "Input rules").
-import { test, expect, stubPage, collectorLoaded } from './support/fixtures';
+import { withStub, test, expect } from './support/fixtures';
 
 test('own __proto__ keys in properties and traits reach the gateway as data; merged traits keep them; Object.prototype untouched', async ({
   page,
@@ -9,15 +9,10 @@ test('own __proto__ keys in properties and traits reach the gateway as data; mer
   site,
   errors,
 }) => {
-  const url = site.set(
-    '/proto-keys',
-    await stubPage(gw, {
-      // Queued in the stub before d.js loads, and called again on the live collector below.
-      body: `<script>_df.track('x', JSON.parse('{"__proto__": {"a": 1}, "b": 2}'))</script>`,
-    }),
-  );
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/proto-keys', {
+    // Queued in the stub before d.js loads, and called again on the live collector below.
+    body: `<script>_df.track('x', JSON.parse('{"__proto__": {"a": 1}, "b": 2}'))</script>`,
+  });
   const inPage = await page.evaluate(() => {
     const df = (window as any)._df;
     df.track('nested', { outer: JSON.parse('{"__proto__": {"a": 1}, "b": 2}'), list: [JSON.parse('{"__proto__": "s"}')] });

@@ -2,7 +2,7 @@
 // (bundled by esbuild at test time) and with plain history calls. SPA page views are in the full
 // build only (README, "Builds"; d.js makes none: e2e/builds.spec.ts): every page here loads d.full.js.
 import type { Page } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, byType, KEY } from './support/fixtures';
+import { withStub, test, expect, stubPage, collectorLoaded, byType, KEY } from './support/fixtures';
 import { routerAppJs } from './support/spa-build';
 
 const pages = async (gw: any) =>
@@ -250,16 +250,11 @@ test('history is patched once with two collectors (stub + a second d.full.js on 
   errors,
 }) => {
   const second = `<script async src="${gw.url}/d.full.js?second" data-pipeline-key="${KEY}" data-global="df2"></script>`;
-  const url = site.set(
-    '/spa-two',
-    await stubPage(gw, {
-      full: true,
-      head: `<script>window.nativePush = history.pushState; window.navEvents = 0; addEventListener('datafly:navigate', function () { navEvents++; });</script>`,
-      body: second,
-    }),
-  );
-  await page.goto(url);
-  await collectorLoaded(page);
+  const { url } = await withStub(page, gw, site, '/spa-two', {
+    full: true,
+    head: `<script>window.nativePush = history.pushState; window.navEvents = 0; addEventListener('datafly:navigate', function () { navEvents++; });</script>`,
+    body: second,
+  });
   await collectorLoaded(page, 'df2');
   expect(await pagesAfter(page, gw, 2)).toEqual([
     { url, referrer: '' },
