@@ -3,7 +3,7 @@
 // script tag, Identity, Vendor IDs and cross-domain links).
 // BUG tests FAIL while the bug exists. PINNED tests pin a subtle promise that holds today.
 import type { Page, BrowserContext } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
+import { withStub, test, expect, stubPage, collectorLoaded, KEY } from './support/fixtures';
 import { oneTrustHead, oneTrustBanner } from './support/cmp-banners';
 import { snippetTag } from '../snippet/build.mjs';
 
@@ -119,16 +119,11 @@ test.describe('BUG', () => {
   });
 
   test('B4 two tabs, OneTrust: after a Reject in tab A, tab B writes the withdrawn identity back', async ({ page, context, gw, site }) => {
-    const url = site.set(
-      '/b4',
-      await stubPage(gw, {
-        full: true,
-        head: oneTrustHead(),
-        body: `<script>_df.init({ requireConsent: true, cmp: 'onetrust' })</script>` + oneTrustBanner(),
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, '/b4', {
+      full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ requireConsent: true, cmp: 'onetrust' })</script>` + oneTrustBanner(),
+    });
     await page.click('#onetrust-accept-btn-handler');
     await gw.waitFor(2);
     const b = await context.newPage();
@@ -223,9 +218,7 @@ test.describe('BUG', () => {
   }) => {
     // README: "Each change is sent at once as a track event named consent_update". flushInterval 10 s:
     // arriving within 5 s means "at once" (with nothing in flight it arrives in milliseconds).
-    const url = site.set('/b6', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true, flushInterval: 10000 })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/b6', { body: `<script>_df.init({ requireConsent: true, flushInterval: 10000 })</script>` });
     await gw.faults({ delayMs: 1500 }); // the gateway answers the first batch slowly
     await page.evaluate(() => (window as any)._df.consent({ analytics: true })); // page + consent_update in flight
     await page.waitForTimeout(300);
@@ -245,18 +238,13 @@ test.describe('PINNED (holds today)', () => {
     site,
     errors,
   }) => {
-    const url = site.set(
-      '/p1',
-      await stubPage(gw, {
-        body: `<script>_df.init({ requireConsent: true });
+    await withStub(page, gw, site, '/p1', {
+      body: `<script>_df.init({ requireConsent: true });
       _df.consent(JSON.parse('{"__proto__": {"analytics": true}}')); _df.consent(['analytics']); _df.consent('analytics');
       _df.consent(Object.create({ analytics: true })); _df.consent({ analytics: 'true' }); _df.consent({ analytics: 1 });
       _df.consent({ get analytics() { throw new Error('boom') } }); _df.consent(new Proxy({}, { ownKeys() { throw 1 }, get() { throw 2 } }));
       _df.track('x')</script>`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    });
     expect(names(await after(page, gw))).toEqual([]);
     expect(await stored(page, context, site.url)).toEqual(NOTHING);
     expect((await page.evaluate(() => (window as any)._df.getConsent())).analytics).toBe(false);
@@ -269,9 +257,7 @@ test.describe('PINNED (holds today)', () => {
     gw,
     site,
   }) => {
-    const url = site.set('/p2', await stubPage(gw, { body: `<script>_df.init({ requireConsent: true })</script>` }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/p2', { body: `<script>_df.init({ requireConsent: true })</script>` });
     await page.evaluate(() => {
       const d = (window as any)._df;
       d.consent({ analytics: true });
