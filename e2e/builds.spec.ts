@@ -5,7 +5,7 @@
 // page event on history.pushState (the site calls `_df.page()` itself). Each build's assertions are
 // the other's negation, so neither can pass on the other build.
 import type { Request } from '@playwright/test';
-import { test, expect, stubPage, collectorLoaded, batchOf, names } from './support/fixtures';
+import { withStub, test, expect, stubPage, collectorLoaded, batchOf, names } from './support/fixtures';
 
 const LANDING = '?utm_source=x&gclid=y';
 
@@ -83,9 +83,7 @@ for (const full of [false, true]) {
     errors,
   }) => {
     const native = () => Function.prototype.toString.call(history.pushState).includes('[native code]');
-    const url = site.set(`/builds/spa-${full ? 'full' : 'core'}`, await stubPage(gw, { full }));
-    await page.goto(url);
-    await collectorLoaded(page);
+    const { url } = await withStub(page, gw, site, `/builds/spa-${full ? 'full' : 'core'}`, { full });
     await gw.waitFor(1);
     // d.js leaves history alone; d.full.js wraps it (README, "Single-page apps").
     expect(await page.evaluate(native)).toBe(!full);

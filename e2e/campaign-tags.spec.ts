@@ -357,18 +357,13 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
   }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set(
-      '/tags/isolated',
-      await stubPage(gw, {
-        full: true,
-        body: `<script>_df.init({ cmp: 'onetrust', debug: true });
+    await withStub(page, gw, site, '/tags/isolated', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'onetrust', debug: true });
       _df.injectTag({ id: 'bad', src: location.origin + '/vendor.js?bad', attributes: { 'data x': '1' } });
       _df.injectTag({ id: 'good', src: location.origin + '/vendor.js?good', attributes: { id: 'good' } });
     </script>`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    });
     await gw.waitFor(1);
     await page.evaluate(() => (window as any)._df.consent({ marketing: true }));
     const evs = await gw.waitFor(2);

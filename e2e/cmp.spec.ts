@@ -285,15 +285,10 @@ test.describe('Osano', () => {
 
 test.describe('config-driven reader (consentSource)', () => {
   test('a CookieYes-like cookie (comma format) is followed without any CMP event', async ({ page, gw, site, errors }) => {
-    const url = site.set(
-      '/cmp/custom',
-      await stubPage(gw, {
-        full: true,
-        body: `<script>_df.init({ cmp: 'custom', requireConsent: true, consentSource: { cookie: 'cookieyes-consent', format: 'comma', map: { functional: 'functional', analytics: 'analytics', performance: 'analytics', advertisement: 'marketing' } } })</script>${cookieYesBanner()}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/cmp/custom', {
+      full: true,
+      body: `<script>_df.init({ cmp: 'custom', requireConsent: true, consentSource: { cookie: 'cookieyes-consent', format: 'comma', map: { functional: 'functional', analytics: 'analytics', performance: 'analytics', advertisement: 'marketing' } } })</script>${cookieYesBanner()}`,
+    });
     await stillAt(page, gw, 0, 1200);
     await page.click('.cky-btn-accept');
     const evs = await gw.waitFor(2, 5000);

@@ -131,19 +131,14 @@ test.describe('seed scenarios through the pasted stub, collector delayed by 1 s'
 
 test('queued calls keep their own time and page URL', async ({ page, gw, site }) => {
   await delayCollector(page, 1500);
-  const url = site.set(
-    '/first',
-    await stubPage(gw, {
-      body: `<script>
+  const { url } = await withStub(page, gw, site, '/first', {
+    body: `<script>
       window.t0 = Date.now();
       _df.track('before_nav');
       history.pushState({}, '', '/second?x=1');
       _df.track('after_nav');
     </script>`,
-    }),
-  );
-  await page.goto(url);
-  await collectorLoaded(page);
+  });
   const loadedAt = await page.evaluate(() => Date.now());
   const t0 = await page.evaluate(() => (window as any).t0);
   const evs = await gw.waitFor(3);

@@ -186,12 +186,11 @@ test.describe('OneTrust', () => {
     site,
     errors,
   }) => {
-    const url = site.set(
-      '/consent/ot-change',
-      await stubPage(gw, { full: true, head: oneTrustHead(), body: `<script>_df.init({ cmp: 'onetrust' })</script>${oneTrustBanner()}` }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/ot-change', {
+      full: true,
+      head: oneTrustHead(),
+      body: `<script>_df.init({ cmp: 'onetrust' })</script>${oneTrustBanner()}`,
+    });
     let evs = await gw.waitFor(1);
     expect(flat(evs[0])).toEqual(NONE); // managed by a CMP: unknown = not granted
 
@@ -259,16 +258,11 @@ test('OneTrust at load, before the visitor chooses (defaults, OptanonWrapper cal
   site,
   errors,
 }) => {
-  const url = site.set(
-    '/consent/ot-load',
-    await stubPage(gw, {
-      full: true,
-      head: oneTrustHead(),
-      body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click')</script>${oneTrustBanner()}`,
-    }),
-  );
-  await page.goto(url);
-  await collectorLoaded(page);
+  await withStub(page, gw, site, '/consent/ot-load', {
+    full: true,
+    head: oneTrustHead(),
+    body: `<script>_df.init({ cmp: 'onetrust', requireConsent: true }); _df.track('early_click')</script>${oneTrustBanner()}`,
+  });
   // What the real SDK does as it loads: its defaults (necessary only), then OptanonWrapper().
   await page.evaluate(() => {
     (window as any).OnetrustActiveGroups = ',C0001,';
@@ -289,16 +283,11 @@ test.describe('Cookiebot', () => {
     site,
     errors,
   }) => {
-    const url = site.set(
-      '/consent/cb',
-      await stubPage(gw, {
-        full: true,
-        head: cookiebotHead(),
-        body: `<script>_df.init({ cmp: 'cookiebot', requireConsent: true }); _df.track('early')</script>${cookiebotBanner()}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/cb', {
+      full: true,
+      head: cookiebotHead(),
+      body: `<script>_df.init({ cmp: 'cookiebot', requireConsent: true }); _df.track('early')</script>${cookiebotBanner()}`,
+    });
     await stillAt(page, gw, 0, 1200);
     await page.click('#CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll');
     const want = { ...ALL, necessary: true, preferences: true, statistics: true };
@@ -352,16 +341,11 @@ test.describe('IAB TCF v2', () => {
   }) => {
     const warnings: string[] = [];
     page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
-    const url = site.set(
-      '/consent/tcf',
-      await stubPage(gw, {
-        full: true,
-        head: tcfHead(),
-        body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'marketing', debug: true }); _df.track('landing_cta')</script>${tcfBanner()}`,
-      }),
-    );
-    await page.goto(url);
-    await collectorLoaded(page);
+    await withStub(page, gw, site, '/consent/tcf', {
+      full: true,
+      head: tcfHead(),
+      body: `<script>_df.init({ cmp: 'tcf', requireConsent: 'marketing', debug: true }); _df.track('landing_cta')</script>${tcfBanner()}`,
+    });
     await stillAt(page, gw, 0, 1200);
     await page.click('#tcf-measure'); // P1 + P8: analytics yes, marketing no
     await expect.poll(() => warnings.some((w) => /dropped 2 held events/.test(w))).toBe(true);
