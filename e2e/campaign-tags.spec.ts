@@ -1,7 +1,18 @@
 // Campaign and click-id context kept for the session; consent-gated tag injection (injectTag /
 // removeTag) including CSP nonces; alias(); user() before the collector has loaded.
 import type { Page } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, tagsLoaded, UUID_V4 } from './support/fixtures';
+import {
+  warningsOf,
+  test,
+  expect,
+  withStub,
+  stubPage,
+  collectorLoaded,
+  delayCollector,
+  names,
+  tagsLoaded,
+  UUID_V4,
+} from './support/fixtures';
 import { oneTrustBanner } from './support/cmp-banners';
 
 // A vendor tag: records that it ran (and the document's readyState then), sets a cookie and storage.
@@ -295,8 +306,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await withStub(page, gw, site, '/tags/prefixes', {
       full: true,
       body: `<script>_df.init({ debug: true }); document.cookie = '_ga=GA1; path=/'; document.cookie = 'keep=1; path=/'; localStorage.setItem('page_key', '1'); localStorage.setItem('_df_q.othertab', '{"h":' + Date.now() + ',"e":[]}')</script>`,
@@ -355,8 +365,7 @@ test.describe('tags: bad input is refused, one bad tag stops nothing', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await withStub(page, gw, site, '/tags/isolated', {
       full: true,
       body: `<script>_df.init({ cmp: 'onetrust', debug: true });

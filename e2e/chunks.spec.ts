@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import type { Gw } from './support/events';
 import type { Site } from './support/site';
-import { test, expect, stubPage, collectorLoaded, names, tagsLoaded, KEY } from './support/fixtures';
+import { test, expect, warningsOf, stubPage, collectorLoaded, names, tagsLoaded, KEY } from './support/fixtures';
 import { htmlPage } from './support/page';
 
 /** The chunk files a page asked for, in order (d.<name>.js, with the path and query they had). */
@@ -17,13 +17,6 @@ function chunkRequests(page: Page): string[] {
     if (/\/d\.(cmp|ids|link|tags)\.js$/.test(u.pathname)) seen.push(u.pathname.replace(/^.*\//, '') + u.search);
   });
   return seen;
-}
-
-/** Debug warnings the page printed. */
-function warnings(page: Page): string[] {
-  const out: string[] = [];
-  page.on('console', (m) => m.type() == 'warning' && out.push(m.text()));
-  return out;
 }
 
 /**
@@ -125,7 +118,7 @@ test.describe('chunks of d.full.js', () => {
   });
 
   test('SRI on d.full.js pins its chunks too: a changed chunk is refused, the page view goes on without it', async ({ page, gw, site }) => {
-    const warned = warnings(page);
+    const warned = warningsOf(page);
     const sent = async (path: string) =>
       (await gw.events()).filter((e) => e.type == 'page' && new URL(e.context.page.url).pathname == path);
     /** d.full.js by a plain script tag (with SRI or not) and vendor IDs on; debug on by the URL. */
@@ -165,7 +158,7 @@ test.describe('chunks of d.full.js', () => {
     gw,
     site,
   }) => {
-    const warned = warnings(page);
+    const warned = warningsOf(page);
     await page.route(/\/d\.(cmp|ids|link|tags)\.js/, (route) => route.abort());
     const url = site.set(
       '/chunks/fail',

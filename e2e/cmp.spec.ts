@@ -3,7 +3,7 @@
 // arrives after `load` or a collector started after `load`, a TCF CMP in the
 // parent frame, `cmp: 'auto'` adding no global, Didomi, Osano and the config-driven reader.
 import type { Page } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
+import { warningsOf, test, expect, withStub, stubPage, collectorLoaded, KEY, names } from './support/fixtures';
 import { buildStub } from '../snippet/build.mjs';
 import {
   tcfScript,
@@ -251,8 +251,7 @@ test.describe('Osano', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await withStub(page, gw, site, '/cmp/osano', {
       full: true,
       body: `<script>_df.init({ cmp: 'osano', requireConsent: true, debug: true })</script>${osanoPage({ afterLoadMs: 300 })}`,

@@ -1,7 +1,7 @@
 // Consent: the state on every event, consent_update events, the CMP readers (OneTrust, Cookiebot,
 // IAB TCF v2) driven by fake banners clicked in Chromium, and the hold-until-consent mode.
 import type { Page, BrowserContext } from '@playwright/test';
-import { test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, UUID_V4 } from './support/fixtures';
+import { warningsOf, test, expect, withStub, stubPage, collectorLoaded, delayCollector, names, UUID_V4 } from './support/fixtures';
 import {
   oneTrustHead,
   oneTrustBanner,
@@ -339,8 +339,7 @@ test.describe('IAB TCF v2', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await withStub(page, gw, site, '/consent/tcf', {
       full: true,
       head: tcfHead(),
@@ -419,8 +418,7 @@ test.describe('hold until consent through the API', () => {
   });
 
   test('deny drops what was held; nothing is sent; a later grant sends only what follows', async ({ page, context, gw, site }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await delayCollector(page, 300);
     await withStub(page, gw, site, '/consent/deny', {
       body: `<script>_df.init({ requireConsent: true, debug: true }); _df.track('a'); _df.track('b')</script>`,
@@ -478,8 +476,7 @@ test.describe('withdrawal, order and late configuration', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     await recordWrites(page);
     await withStub(page, gw, site, '/consent/withdraw', {
       body: `<script>_df.init({ requireConsent: true, debug: true })</script>`,
@@ -625,8 +622,7 @@ test.describe('withdrawal, order and late configuration', () => {
     site,
     errors,
   }) => {
-    const warnings: string[] = [];
-    page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+    const warnings = warningsOf(page);
     const url = site.set(
       '/consent/late-init',
       await stubPage(gw, { body: `<script>_df.ready(function () { window.readyFired = true })</script>` }),

@@ -1,6 +1,6 @@
 // Delivery that loses nothing: every scenario sends a known set of events and counts, at the
 // gateway, which arrived and how often. The rows go into the table printed at the end of the run.
-import { test, expect, withStub, stubPage, collectorLoaded, watch } from './support/fixtures';
+import { warningsOf, test, expect, withStub, stubPage, collectorLoaded, watch } from './support/fixtures';
 import { prove } from './support/proof';
 import type { Page } from '@playwright/test';
 
@@ -215,8 +215,7 @@ test('6b. localStorage full', async ({ page, gw, site, errors }) => {
 
 test('7. a batch over 5 MB in total, a 413, and one event over 64 KB', async ({ page, gw, site }) => {
   test.setTimeout(90_000);
-  const warnings: string[] = [];
-  page.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
+  const warnings = warningsOf(page);
   await withStub(page, gw, site, '/s7', {
     body: `<script>_df.init({ autoPage: false, batchSize: 500, maxQueueBytes: 20000000, debug: true })</script>`,
   });

@@ -179,6 +179,13 @@ export async function collectorLoaded(page: Page, name = '_df'): Promise<void> {
   await page.waitForFunction((n) => typeof (window as any)[n]?.version == 'string', name);
 }
 
+/** The warnings the page prints from now on (the collector's debug output among them), as they come. */
+export function warningsOf(page: Page): string[] {
+  const out: string[] = [];
+  page.on('console', (m) => m.type() == 'warning' && out.push(m.text()));
+  return out;
+}
+
 /**
  * Makes d.full.js fetch its tag-injection chunk (d.tags.js: the first injectTag/removeTag does,
  * README "Tag injection") and waits until it has run, so that later calls answer at once.
