@@ -40,6 +40,12 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   let busy: boolean | undefined;
   /** A send-now asked while busy: it goes once the request in flight settles. */
   let again: boolean | undefined;
+  /**
+   * A send-now (the page view's first batch, adopted leftovers, a consent update) covers what is
+   * queued then, batch after batch until its newest event has gone, not only the first batch: a
+   * tail under batchSize would otherwise wait a flushInterval. Events queued later batch as usual.
+   */
+  let rush: Item | undefined;
   /** Consecutive failed attempts (0 = healthy). */
   let attempt = 0;
   /** Largest batch to try next: halves on 413/400, back to batchSize after a success. */
@@ -69,7 +75,11 @@ export function createDelivery(url: string, batchSize: number, interval: number,
   }
 
   const kick = (now?: boolean) =>
-    left ? me._unload(left) : ((again ||= now && busy), schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval));
+    left
+      ? me._unload(left)
+      : (now && (rush = box._items[box._items.length - 1]),
+        (again ||= now && busy),
+        schedule(now || box._items.length >= batchSize || waiters.length ? 0 : interval));
 
   function settle(done: Item[], reason: string): void {
     waiters = waiters.filter(([want, r, resolve]) => {
@@ -123,7 +133,7 @@ export function createDelivery(url: string, batchSize: number, interval: number,
     if (v == DROP) batch.forEach((it) => failed(it, 'gateway answered ' + status));
     else settle(batch, '');
     box._remove(batch);
-    if (box._items.length) kick();
+    if (box._items.length) kick(box._items.indexOf(rush!) >= 0);
   }
 
   async function send(): Promise<void> {

@@ -282,3 +282,24 @@ test('a big batch goes without keepalive, so an unload still has the whole budge
   // Oldest first: the in-flight batch's events lead.
   assert.deepEqual(ns(ka.flatMap((r) => r.ids)), range(0, ka.flatMap((r) => r.ids).length));
 });
+
+test('a send-now drains the whole queue, not only its first batch: adopted leftovers of 27 go as 10, 10, 7 without waiting a flushInterval', async () => {
+  const s = setup();
+  // Leftovers of a closed tab, adopted: 27 events, then "at once" (collector.ts adopt()).
+  s.box._add(range(0, 27).map((i) => ev(i)));
+  s.d._kick(true);
+  for (let k = 0; k < 3; k++) {
+    await s.advance(0);
+    assert.equal(s.log.length, k + 1, `request ${k + 1} made without waiting`);
+    s.log[k].answer(200);
+    await s.settle();
+  }
+  assert.deepEqual(s.log.map((r) => r.ids.length), [10, 10, 7]);
+  assert.equal(s.box._items.length, 0);
+  // Drained: the next events wait for the batch to fill, or flushInterval, as usual.
+  s.add(30, 33);
+  await s.advance(0);
+  assert.equal(s.log.length, 3);
+  await s.advance(1000);
+  assert.equal(s.log.length, 4);
+});
