@@ -294,7 +294,10 @@ test('a send-now drains the whole queue, not only its first batch: adopted lefto
     s.log[k].answer(200);
     await s.settle();
   }
-  assert.deepEqual(s.log.map((r) => r.ids.length), [10, 10, 7]);
+  assert.deepEqual(
+    s.log.map((r) => r.ids.length),
+    [10, 10, 7],
+  );
   assert.equal(s.box._items.length, 0);
   // Drained: the next events wait for the batch to fill, or flushInterval, as usual.
   s.add(30, 33);
